@@ -1,0 +1,164 @@
+"""YAML loading that remembers where every key and item came from.
+
+Every data file of a site (site.yaml, front matter, servers.yaml) goes through here, so
+diagnostics can name the exact line, YAML 1.1 surprises (`lang: no` read as false) can be
+caught, and alias bombs are refused before they expand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostics
+
+
+class LineDict(dict):
+    """A mapping that knows the line of itself, of each key, and the raw text of each scalar."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+    raw: dict[Any, str]
+
+    def line_of(self, key: Any) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A sequence that knows its own line and the line of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records lines, refuses aliases and rejects duplicate keys."""
+
+    line_offset = 0
+    duplicate_keys: list[tuple[Any, int]]
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "aliases (*name) are not allowed in site files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
+        self.flatten_mapping(node)
+        result = LineDict()
+        result.line = node.start_mark.line + 1 + self.line_offset
+        result.key_lines = {}
+        result.raw = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.MarkedYAMLError(
+                    None, None, "a key must be plain text", key_node.start_mark
+                )
+            line = key_node.start_mark.line + 1 + self.line_offset
+            if key in result:
+                self.duplicate_keys.append((key, line))
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = line
+            if isinstance(value_node, yaml.ScalarNode):
+                result.raw[key] = value_node.value
+        return result
+
+    def construct_sequence(self, node: yaml.SequenceNode, deep: bool = False) -> LineList:
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1 + self.line_offset
+        result.item_lines = [child.start_mark.line + 1 + self.line_offset for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 1) -> Any:
+    """Parse YAML text; on a syntax error report it at its line and return None.
+
+    `first_line` is the file line of the text's first line, for YAML embedded in a larger
+    file such as front matter.
+    """
+    loader = _LineLoader(text)
+    loader.line_offset = first_line - 1
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + first_line) if mark else first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        diagnostics.error(path, line, f"YAML syntax error: {problem}", _syntax_hint(problem))
+        return None
+    except yaml.YAMLError as exc:
+        diagnostics.error(path, first_line, f"YAML error: {exc}", "check the file's indentation and quoting")
+        return None
+    finally:
+        loader.dispose()
+    for key, line in loader.duplicate_keys:
+        diagnostics.error(path, line, f"the key `{key}` appears twice", "keep one of them")
+    return data
+
+
+def _syntax_hint(problem: str) -> str:
+    if "mapping values are not allowed" in problem:
+        return 'a value that contains ": " must be quoted, e.g. title: "Donate: now"'
+    if "aliases" in problem:
+        return "write the value out in full instead of referring to it with *name"
+    if "found character '\\t'" in problem:
+        return "indent with spaces, not tabs"
+    return "check the indentation and quoting on this line and the one before"
+
+
+def describe_type(value: Any) -> str:
+    """The YAML name of a value's type, for messages read by non-programmers."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if value is None:
+        return "nothing"
+    return type(value).__name__
+
+
+def expect_text(
+    mapping: LineDict, key: str, path: str, diagnostics: Diagnostics, *, required: bool = False
+) -> str | None:
+    """Read a text value, reporting YAML 1.1 booleans and other wrong types with a hint."""
+    if key not in mapping or mapping[key] is None:
+        if required:
+            diagnostics.error(path, mapping.line, f"`{key}` is missing", f"add a line `{key}: …`")
+        return None
+    value = mapping[key]
+    line = mapping.line_of(key)
+    if isinstance(value, bool):
+        raw = mapping.raw.get(key, str(value).lower())
+        diagnostics.error(
+            path,
+            line,
+            f"`{key}: {raw}` was read as the boolean {str(value).lower()}, not as text",
+            f'put it in quotes: {key}: "{raw}"',
+        )
+        return None
+    if isinstance(value, (int, float)):
+        return mapping.raw.get(key, str(value))
+    if not isinstance(value, str):
+        diagnostics.error(
+            path, line, f"`{key}` must be text, not {describe_type(value)}", f"write it as {key}: some text"
+        )
+        return None
+    return value
