@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Installs everything the test suite drives for real: nginx, Debian's Chromium, a Java runtime
+# for the Nu Html Checker, the Python package with its test extra, and the pinned npm checkers.
+# Safe to run again: each step does nothing when its result is already in place.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON="${PYTHON:-python}"
+APT_PACKAGES=(nginx chromium fonts-dejavu-core)
+
+log() {
+    printf 'install-test-deps: %s\n' "$*" >&2
+}
+
+missing_apt_packages() {
+    local package status
+    for package in "$@"; do
+        status="$(dpkg-query --show --showformat='${db:Status-Status}' "$package" 2>/dev/null || true)"
+        if [[ "$status" != installed ]]; then
+            printf '%s\n' "$package"
+        fi
+    done
+}
+
+# A policy-rc.d that answers 101 keeps apt from starting services it installs; the tests start
+# their own nginx on loopback ports and a system nginx on port 80 would only be in the way.
+# An existing policy file (as in container images) is left untouched.
+install_without_starting_services() {
+    local created_policy=""
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        created_policy=/usr/sbin/policy-rc.d
+    fi
+    local status=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        -o Dpkg::Use-Pty=0 "$@" >/dev/null || status=$?
+    if [[ -n "$created_policy" ]]; then
+        rm -f "$created_policy"
+    fi
+    return "$status"
+}
+
+# On machines where systemd ignores policy-rc.d in a later upgrade, make sure the freshly
+# installed Debian nginx service is not left running.
+stop_debian_nginx_service() {
+    if [[ -d /run/systemd/system ]] && systemctl is-active --quiet nginx 2>/dev/null; then
+        systemctl stop nginx
+    elif [[ -s /run/nginx.pid ]] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+        nginx -s quit
+    fi
+}
+
+install_apt_packages() {
+    local wanted=("${APT_PACKAGES[@]}")
+    if ! command -v java >/dev/null 2>&1; then
+        wanted+=(default-jre-headless)
+    fi
+    local missing
+    mapfile -t missing < <(missing_apt_packages "${wanted[@]}")
+    if [[ ${#missing[@]} -eq 0 ]]; then
+        log "Debian packages already installed"
+        return
+    fi
+    if [[ $EUID -ne 0 ]]; then
+        log "missing Debian packages: ${missing[*]}; run this script as root to install them"
+        exit 1
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    # Slim Debian images drop the man directories, and the Java runtime's post-install step
+    # fails without this one.
+    mkdir -p /usr/share/man/man1
+    apt-get update -qq
+    install_without_starting_services "${missing[@]}"
+    if [[ " ${missing[*]} " == *" nginx "* ]]; then
+        stop_debian_nginx_service
+    fi
+}
+
+install_python_package() {
+    log "installing the Python package with its test extra"
+    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input --root-user-action=ignore -e '.[test]'
+}
+
+# npm ci wipes node_modules, which would pull files from under a test run that is already
+# using them, so it runs only when the lock file changed since the last install.
+install_npm_packages() {
+    local stamp=node_modules/.installed-package-lock.sha256
+    local lock_hash
+    lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+    if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock_hash" ]]; then
+        log "npm packages already installed"
+        return
+    fi
+    log "installing npm packages from package-lock.json"
+    # Install scripts stay off: vnu-jar's would fetch a Java runtime of its own, while the
+    # checker runs on the Debian one installed above.
+    npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+    printf '%s\n' "$lock_hash" >"$stamp"
+}
+
+check_installed_tools() {
+    local missing=()
+    [[ -x /usr/bin/chromium ]] || missing+=("/usr/bin/chromium")
+    command -v java >/dev/null 2>&1 || missing+=("java")
+    command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=("nginx")
+    [[ -f node_modules/vnu-jar/build/dist/vnu.jar ]] || missing+=("node_modules/vnu-jar/build/dist/vnu.jar")
+    [[ -f node_modules/axe-core/axe.min.js ]] || missing+=("node_modules/axe-core/axe.min.js")
+    if [[ ${#missing[@]} -ne 0 ]]; then
+        log "still missing after installing: ${missing[*]}"
+        exit 1
+    fi
+}
+
+install_apt_packages
+install_python_package
+install_npm_packages
+check_installed_tools
+log "test dependencies ready"
