@@ -9,6 +9,7 @@ The file is a top-level YAML list with one mapping per relay (see docs/servers.m
 
 from __future__ import annotations
 
+import difflib
 import encodings.idna
 import re
 from collections.abc import Iterable, Mapping
@@ -278,7 +279,7 @@ def _label_problem(label: str) -> str | None:
     if not label:
         return "it has an empty part between two dots"
     try:
-        ascii_label = encodings.idna.ToASCII(label).decode("ascii")
+        ascii_label = _label_to_ascii(label)
     except UnicodeError:
         return f"the part `{label}` cannot be encoded as an internationalised name"
     if len(ascii_label) > _MAX_LABEL:
@@ -291,7 +292,13 @@ def _label_problem(label: str) -> str | None:
 
 
 def _to_ascii(domain: str) -> str:
-    return ".".join(encodings.idna.ToASCII(label).decode("ascii") for label in domain.split("."))
+    return ".".join(_label_to_ascii(label) for label in domain.split("."))
+
+
+def _label_to_ascii(label: str) -> str:
+    # The codec refuses over-long labels itself; ASCII labels skip it so that the length
+    # check can say exactly what is wrong.
+    return label if label.isascii() else encodings.idna.ToASCII(label).decode("ascii")
 
 
 def _parse_website(entry: LineDict, ascii_domain: str, path: str, diagnostics: Diagnostics) -> str | None:
@@ -364,7 +371,7 @@ def _language_tag(value: Any, line: int, where: str, path: str, diagnostics: Dia
         return None
     try:
         return str(babel.Locale.parse(value.strip().replace("-", "_"))).replace("_", "-")
-    except (ValueError, TypeError):
+    except (babel.UnknownLocaleError, ValueError):
         diagnostics.error(path, line, f"unknown language `{value}` in `{where}`", _language_hint(value))
         return None
 
@@ -374,13 +381,20 @@ def _language_hint(word: str) -> str:
     code = by_name.get(word.strip().lower())
     if code:
         return f"write the language code `{code}` instead of its name"
-    name_match = did_you_mean(word, by_name)
+    name_match = _closest_name(word, by_name)
     if name_match:
-        name = name_match.split("`")[1]
-        return f"did you mean `{by_name[name]}` ({name})?"
+        return f"did you mean `{by_name[name_match]}` ({name_match})?"
     return did_you_mean(word, localedata.locale_identifiers()) or (
         "use a language code such as de, en or pt-BR"
     )
+
+
+def _closest_name(word: str, names: Iterable[str]) -> str | None:
+    """The name closest to a misspelt one; codes are too short to compare with names."""
+    if len(word.strip()) <= 3:
+        return None
+    matches = difflib.get_close_matches(word.strip().lower(), sorted(names), n=1, cutoff=0.75)
+    return matches[0] if matches else None
 
 
 @cache
@@ -413,10 +427,9 @@ def _country_hint(word: str, countries: Mapping[str, str]) -> str:
         return f"write the two-letter code `{code}` instead of the country's name"
     if word.strip().upper() == "UK":
         return "the code of the United Kingdom is `GB`"
-    name_match = did_you_mean(word, by_name)
+    name_match = _closest_name(word, by_name)
     if name_match:
-        name = name_match.split("`")[1]
-        return f"did you mean `{by_name[name]}` ({countries[by_name[name]]})?"
+        return f"did you mean `{by_name[name_match]}` ({countries[by_name[name_match]]})?"
     return "use the two-letter ISO 3166-1 code, e.g. DE for Germany or US for the United States"
 
 
