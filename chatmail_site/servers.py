@@ -10,7 +10,6 @@ The file is a top-level YAML list with one mapping per relay (see docs/servers.m
 from __future__ import annotations
 
 import difflib
-import encodings.idna
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 import babel
 from babel import localedata
 
+from .domainname import InvalidDomain, normalize_domain
 from .errors import Diagnostics, did_you_mean, known_keys_hint
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
@@ -50,10 +50,7 @@ KNOWN_KEYS = frozenset(
 # be hosted in; ISO 3166-1 alpha-2 codes are the two-letter entries minus these.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
 
-_LABEL = re.compile(r"[a-z0-9-]+")
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
-_MAX_LABEL = 63
-_MAX_DOMAIN = 253
 
 
 @dataclass(frozen=True)
@@ -242,63 +239,17 @@ def _parse_domain(entry: LineDict, path: str, diagnostics: Diagnostics) -> tuple
     written = expect_text(entry, "domain", path, diagnostics, required=True)
     if written is None:
         return None
-    domain = written.strip().lower()
-    problem = _domain_problem(domain)
-    if problem:
-        message, hint = problem
-        diagnostics.error(
-            path, entry.line_of("domain"), f"`{written}` is not a valid domain: {message}", hint
-        )
-        return None
-    return domain, _to_ascii(domain)
-
-
-def _domain_problem(domain: str) -> tuple[str, str] | None:
-    """What is wrong with a domain name, as (message, hint), or None when it is fine."""
-    write_bare = "write only the host name, e.g. domain: nine.testrun.org"
-    if "://" in domain or "/" in domain or "@" in domain or ":" in domain:
-        return "it contains a scheme, path, port or address", write_bare
-    if domain.endswith("."):
-        return "it ends with a dot", "remove the final dot"
-    labels = domain.split(".")
-    if len(labels) < 2:
-        return "it needs at least two parts, like example.org", write_bare
-    for label in labels:
-        problem = _label_problem(label)
-        if problem:
-            return problem, "check the spelling of the domain"
-    if labels[-1].isdigit():
-        return "it looks like an IP address", "a relay is listed by its domain name, not its address"
-    if len(_to_ascii(domain)) > _MAX_DOMAIN:
-        return f"it is longer than {_MAX_DOMAIN} characters", "check that the domain was pasted correctly"
-    return None
-
-
-def _label_problem(label: str) -> str | None:
-    """What is wrong with one dot-separated part of a domain, or None."""
-    if not label:
-        return "it has an empty part between two dots"
     try:
-        ascii_label = _label_to_ascii(label)
-    except UnicodeError:
-        return f"the part `{label}` cannot be encoded as an internationalised name"
-    if len(ascii_label) > _MAX_LABEL:
-        return f"the part `{label}` is longer than {_MAX_LABEL} characters"
-    if not _LABEL.fullmatch(ascii_label):
-        return f"the part `{label}` may only hold letters, digits and hyphens"
-    if ascii_label.startswith("-") or ascii_label.endswith("-"):
-        return f"the part `{label}` starts or ends with a hyphen"
-    return None
-
-
-def _to_ascii(domain: str) -> str:
-    return ".".join(_label_to_ascii(label) for label in domain.split("."))
-
-
-def _label_to_ascii(label: str) -> str:
-    # The codec refuses over-long labels itself; ASCII labels skip it so that the length
-    # check can say exactly what is wrong.
-    return label if label.isascii() else encodings.idna.ToASCII(label).decode("ascii")
+        ascii_domain = normalize_domain(written)
+    except InvalidDomain as problem:
+        hint = (
+            "write only the host name, without https:// or a path, e.g. domain: nine.testrun.org"
+            if "/" in written or ":" in written or "@" in written
+            else "check the spelling; a domain looks like nine.testrun.org"
+        )
+        diagnostics.error(path, entry.line_of("domain"), str(problem), hint)
+        return None
+    return written.lower(), ascii_domain
 
 
 def _parse_website(entry: LineDict, ascii_domain: str, path: str, diagnostics: Diagnostics) -> str | None:
@@ -317,8 +268,8 @@ def _parse_website(entry: LineDict, ascii_domain: str, path: str, diagnostics: D
         return None
     host = parts.hostname
     try:
-        ascii_host = _to_ascii(host)
-    except UnicodeError:
+        ascii_host = normalize_domain(host)
+    except InvalidDomain:
         ascii_host = host
     if ascii_host != ascii_domain:
         diagnostics.warning(

@@ -1,0 +1,320 @@
+"""Load → plan → render. Returns the files of a site and its diagnostics; writes nothing."""
+
+from __future__ import annotations
+
+import posixpath
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import SiteConfig, load_config
+from .content import ContentIndex, Page, load_content
+from .errors import Diagnostics
+from .i18n import Language, make_language
+from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
+from .templates import Theme
+
+DESCRIPTION_LENGTH = 160
+INDEX_SLUG = "index"
+
+
+# ---- URLs ------------------------------------------------------------------------------
+
+def page_url(lang: str, slug: str) -> str:
+    """The site-relative, extensionless URL of a page: `de/chatmail`, or `de/` for the index."""
+    return f"{lang}/" if slug == INDEX_SLUG else f"{lang}/{slug}"
+
+
+def page_output(lang: str, slug: str) -> str:
+    return f"{lang}/{slug}.html"
+
+
+def relative_href(from_url: str, to_url: str) -> str:
+    """A link from one site-relative URL to another that works under any base path."""
+    from_dir = from_url if from_url.endswith("/") else posixpath.dirname(from_url)
+    target = to_url.rstrip("/") or "."
+    href = posixpath.relpath(target, from_dir or ".")
+    if to_url.endswith("/") or to_url == "":
+        href = "./" if href == "." else href + "/"
+    return href
+
+
+def root_prefix(from_url: str) -> str:
+    """The relative path from a page back to the site root ("", "../", "../../")."""
+    depth = from_url.rstrip("/").count("/") + (1 if from_url.endswith("/") else 0)
+    return "../" * depth
+
+
+# ---- plan ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PagePlan:
+    """One HTML page to write: a slug shown in one language, translated or not."""
+
+    slug: str
+    lang: str
+    page: Page  # the content shown: the translation, or the original for a fallback
+    fallback: bool
+
+    @property
+    def url(self) -> str:
+        return page_url(self.lang, self.slug)
+
+    @property
+    def output(self) -> str:
+        return page_output(self.lang, self.slug)
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    pages: tuple[PagePlan, ...]
+    translated: Mapping[str, tuple[str, ...]]  # slug → languages with a real translation
+
+    def by_slug(self, slug: str) -> list[PagePlan]:
+        return [p for p in self.pages if p.slug == slug]
+
+
+def plan_site(config: SiteConfig, content: ContentIndex) -> SitePlan:
+    """Every page in every language: the translation where it exists, else a fallback."""
+    pages: list[PagePlan] = []
+    translated: dict[str, tuple[str, ...]] = {}
+    for slug in content.slugs():
+        original = content.get(slug, config.default_language)
+        langs = tuple(lang for lang in config.languages if content.get(slug, lang) is not None)
+        translated[slug] = langs
+        for lang in config.languages:
+            page = content.get(slug, lang)
+            if page is not None:
+                pages.append(PagePlan(slug, lang, page, fallback=False))
+            elif original is not None:
+                pages.append(PagePlan(slug, lang, original, fallback=True))
+    return SitePlan(tuple(pages), translated)
+
+
+# ---- site model ------------------------------------------------------------------------
+
+DirectiveRenderer = Callable[["RenderContext", Directive], str]
+# Directive name → renderer; each renderer returns trusted HTML for one language.
+DIRECTIVES: dict[str, DirectiveRenderer] = {}
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything loaded and validated: the input of planning and rendering."""
+
+    config: SiteConfig
+    content: ContentIndex
+    languages: Mapping[str, Language]
+    theme: Theme
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What a directive renderer may look at: the site, the page plan and its language."""
+
+    site: Site
+    plan: PagePlan
+    language: Language
+
+
+def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None = None) -> Site | None:
+    config = load_config(site_dir, diagnostics)
+    if config is None:
+        return None
+    if base_url:
+        config = config.with_base_url(base_url)
+    content = load_content(config, diagnostics)
+    if content.get(INDEX_SLUG, config.default_language) is None:
+        diagnostics.error(
+            f"content/{config.default_language}", 0,
+            f"the default language `{config.default_language}` has no index page",
+            f"create content/{config.default_language}/index.md: it is the home page",
+        )
+    languages = {code: make_language(code, config.locales_dir, diagnostics) for code in config.languages}
+    return Site(config, content, languages, Theme(config))
+
+
+# ---- rendering -------------------------------------------------------------------------
+
+@dataclass
+class BuildResult:
+    files: dict[str, bytes]
+    diagnostics: Diagnostics
+    pages_per_language: dict[str, int]
+    timings: dict[str, float]
+
+
+class PageRenderer:
+    """Renders the plan's pages; each source page's Markdown is converted exactly once."""
+
+    def __init__(self, site: Site, plan: SitePlan, diagnostics: Diagnostics) -> None:
+        self.site = site
+        self.plan = plan
+        self.diagnostics = diagnostics
+        self.markdown = MarkdownRenderer(DIRECTIVES)
+        self._rendered: dict[tuple[str, str], RenderedMarkdown] = {}
+
+    def markdown_of(self, page: Page) -> RenderedMarkdown:
+        key = (page.slug, page.lang)
+        if key not in self._rendered:
+            rendered = self.markdown.render(page.body)
+            for problem in rendered.problems:
+                report = self.diagnostics.error if problem.is_error else self.diagnostics.warning
+                report(page.display_path, page.body_line + problem.line - 1, problem.message, problem.hint)
+            self._rendered[key] = rendered
+        return self._rendered[key]
+
+    def render(self, page_plan: PagePlan) -> bytes:
+        language = self.site.languages[page_plan.lang]
+        rendered = self.markdown_of(page_plan.page)
+        context = RenderContext(self.site, page_plan, language)
+        body = fill_directives(rendered.html, [DIRECTIVES[d.name](context, d) for d in rendered.directives])
+        html = self.site.theme.render("page.html", self.page_context(page_plan, language, rendered, body))
+        return html.encode("utf-8")
+
+    def page_context(self, page_plan: PagePlan, language: Language, rendered: RenderedMarkdown, body: str) -> dict[str, Any]:
+        config = self.site.config
+        source_url = page_url(config.default_language, page_plan.slug)
+        canonical_target = source_url if page_plan.fallback else page_plan.url
+        return {
+            **self.common_context(page_plan.url, language),
+            "page": {
+                "title": page_plan.page.title,
+                "description": page_plan.page.description or summarize(rendered.first_paragraph),
+                "html": body,
+                "slug": page_plan.slug,
+                "fallback": page_plan.fallback,
+                "source_href": relative_href(page_plan.url, source_url),
+                "source_language": self.site.languages[config.default_language],
+            },
+            "canonical": self.absolute_or_relative(page_plan.url, canonical_target),
+            "noindex": page_plan.fallback,
+            "hreflang": [] if page_plan.fallback else self.hreflang(page_plan),
+            "switcher": self.switcher(page_plan),
+        }
+
+    def common_context(self, url: str, language: Language, root: str | None = None) -> dict[str, Any]:
+        """What every template gets: site, language, links home, navigation and donate."""
+        config = self.site.config
+        root = root_prefix(url) if root is None else root
+        return {
+            "site": config,
+            "lang": language,
+            "root": root,
+            "version": __version__,
+            "home_href": root + page_url(language.code, INDEX_SLUG),
+            "donate_href": config.donate if config.donate_is_url else root + page_url(language.code, config.donate),
+            "nav": self.navigation(language.code, url, root),
+        }
+
+    def navigation(self, lang: str, current_url: str, root: str) -> list[dict[str, Any]]:
+        content = self.site.content
+        entries = []
+        for original in content.in_language(self.site.config.default_language):
+            if original.nav is None:
+                continue
+            shown = content.get(original.slug, lang) or original
+            url = page_url(lang, original.slug)
+            entries.append({"title": shown.short_title or shown.title, "href": root + url, "current": url == current_url, "order": original.nav})
+        return sorted(entries, key=lambda e: (e["order"], e["href"]))
+
+    def hreflang(self, page_plan: PagePlan) -> list[dict[str, str]]:
+        """Alternates for real translations only, plus x-default (the same set on each of them)."""
+        langs = self.plan.translated[page_plan.slug]
+        links = [{"hreflang": lang, "href": self.absolute_or_relative(page_plan.url, page_url(lang, page_plan.slug))} for lang in langs]
+        default = self.site.config.default_language
+        if default in langs:
+            links.append({"hreflang": "x-default", "href": self.absolute_or_relative(page_plan.url, page_url(default, page_plan.slug))})
+        return links
+
+    def switcher(self, page_plan: PagePlan) -> list[dict[str, Any]]:
+        translated = self.plan.translated[page_plan.slug]
+        return [
+            {
+                "code": lang,
+                "name": self.site.languages[lang].native_name,
+                "href": relative_href(page_plan.url, page_url(lang, page_plan.slug)),
+                "current": lang == page_plan.lang,
+                "fallback": lang not in translated,
+            }
+            for lang in self.site.config.languages
+        ]
+
+    def absolute_or_relative(self, from_url: str, to_url: str) -> str:
+        base = self.site.config.base_url
+        return base + to_url if base else relative_href(from_url, to_url)
+
+
+def summarize(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
+    """Shorten a paragraph to a meta description, cutting at a word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+# ---- the whole build -------------------------------------------------------------------
+
+def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
+    """Build the site in memory: every output file by its path below the output root."""
+    diagnostics = Diagnostics()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    site = load_site(site_dir, diagnostics, base_url=base_url)
+    timings["load"] = time.perf_counter() - started
+    if site is None:
+        return BuildResult({}, diagnostics, {}, timings)
+    plan = plan_site(site.config, site.content)
+    renderer = PageRenderer(site, plan, diagnostics)
+    files: dict[str, bytes] = {}
+    for page_plan in plan.pages:
+        files[page_plan.output] = renderer.render(page_plan)
+    files.update(special_pages(site, renderer))
+    files.update(static_files(site))
+    timings["render"] = time.perf_counter() - started - timings["load"]
+    counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
+    return BuildResult(files, diagnostics, counts, timings)
+
+
+def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
+    """The root language chooser and a 404 page per language."""
+    config = site.config
+    default = site.languages[config.default_language]
+    root_context = {
+        **renderer.common_context("", default),
+        "choices": [
+            {"code": code, "name": site.languages[code].native_name, "href": page_url(code, INDEX_SLUG), "dir": site.languages[code].direction}
+            for code in config.languages
+        ],
+        "canonical": renderer.absolute_or_relative("", page_url(config.default_language, INDEX_SLUG)),
+    }
+    files = {"index.html": site.theme.render("root.html", root_context).encode("utf-8")}
+    # Error pages are shown at any URL, so their links start from the site's base path.
+    base_path = _base_path(config.base_url)
+    for code, language in site.languages.items():
+        html = site.theme.render("404.html", renderer.common_context(f"{code}/404", language, root=base_path))
+        files[f"{code}/404.html"] = html.encode("utf-8")
+    files["404.html"] = files[f"{config.default_language}/404.html"]
+    return files
+
+
+def _base_path(base_url: str | None) -> str:
+    if not base_url:
+        return "/"
+    path = base_url.split("://", 1)[-1].partition("/")[2]
+    return "/" + path
+
+
+def static_files(site: Site) -> dict[str, bytes]:
+    """The theme's static files under their published names, and the site's own assets."""
+    files = {static.output: static.source.read_bytes() for static in site.theme.static.values()}
+    assets = site.config.content_dir / "assets"
+    if assets.is_dir():
+        for path in sorted(assets.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                files["assets/" + path.relative_to(assets).as_posix()] = path.read_bytes()
+    return files

@@ -1,0 +1,89 @@
+"""The command line: commands, options and exit codes. No build logic lives here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .build import BuildResult, build_site
+from .errors import Diagnostics
+from .output import OutputError, write_atomically
+
+EXIT_OK = 0
+EXIT_CONTENT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_USAGE
+    site_dir = Path(args.site)
+    if not site_dir.is_dir():
+        print(f"chatmail-site: error: the site folder {site_dir} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chatmail-site", description="Build the multilingual pages of chatmail relays.")
+    parser.add_argument("--version", action="version", version=f"chatmail-site {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    build = commands.add_parser("build", help="build the static site")
+    add_site_option(build)
+    build.add_argument("--out", help="output folder (default: SITE/build)")
+    build.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build.add_argument("--clean", action="store_true", help="also drop the build cache and start from nothing")
+    build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
+    build.set_defaults(handler=run_build)
+    return parser
+
+
+def add_site_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--site", default=".", help="the site folder with site.yaml (default: the current folder)")
+
+
+def output_dir(args: argparse.Namespace) -> Path:
+    return Path(args.out) if args.out else Path(args.site) / "build"
+
+
+def print_diagnostics(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics.sorted():
+        print(diagnostic.format(), file=sys.stderr)
+
+
+def run_build(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    result = build_site(Path(args.site), base_url=args.base_url)
+    print_diagnostics(result.diagnostics)
+    failed = result.diagnostics.failed(strict=args.strict)
+    if not failed:
+        try:
+            write_atomically(output_dir(args), result.files)
+        except OutputError as exc:
+            print(f"chatmail-site: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    print(summary_line(result, time.perf_counter() - started, failed, args.strict))
+    return EXIT_CONTENT_ERROR if failed else EXIT_OK
+
+
+def summary_line(result: BuildResult, elapsed: float, failed: bool, strict: bool) -> str:
+    per_language = ", ".join(f"{lang} {count}" for lang, count in result.pages_per_language.items())
+    total = sum(result.pages_per_language.values())
+    errors = len(result.diagnostics.errors)
+    warnings = len(result.diagnostics.warnings)
+    outcome = "build failed, output left unchanged" if failed else "built"
+    strict_note = " (strict: warnings count as errors)" if strict and warnings else ""
+    return (
+        f"{outcome}: {total} pages ({per_language or 'none'}), "
+        f"{warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)}{strict_note}, {elapsed:.2f} s"
+    )

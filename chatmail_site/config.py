@@ -1,0 +1,163 @@
+"""site.yaml → a frozen SiteConfig, with every mistake reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import Diagnostics, known_keys_hint
+from .i18n import is_language_tag
+from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
+
+CONFIG_FILE = "site.yaml"
+KNOWN_KEYS = frozenset({"title", "default_language", "languages", "base_url", "theme", "donate", "fronts"})
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The validated settings of one site folder."""
+
+    root: Path
+    title: str
+    default_language: str
+    languages: tuple[str, ...]
+    base_url: str | None = None
+    theme: str = "default"
+    donate: str = "donate"
+    fronts: str | None = None
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def servers_file(self) -> Path:
+        return self.content_dir / "servers.yaml"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def donate_is_url(self) -> bool:
+        return urlsplit(self.donate).scheme in ("http", "https")
+
+    def with_base_url(self, base_url: str | None) -> SiteConfig:
+        """The same site published under another base URL (a preview path, a mirror)."""
+        fields = {**self.__dict__, "base_url": normalise_base_url(base_url) if base_url else None}
+        return SiteConfig(**fields)
+
+
+def normalise_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def language_folders(content_dir: Path) -> list[str]:
+    """The language folders present in content/ (anything that looks like a language tag)."""
+    if not content_dir.is_dir():
+        return []
+    return sorted(p.name for p in content_dir.iterdir() if p.is_dir() and is_language_tag(p.name))
+
+
+def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
+    """Read and validate site.yaml, reporting every problem; None when it is unusable."""
+    path = site_dir / CONFIG_FILE
+    data = _read_config_file(path, diagnostics)
+    if data is None:
+        return None
+    for key in data:
+        if key not in KNOWN_KEYS:
+            diagnostics.warning(path, data.line_of(key), f"unknown setting `{key}`", known_keys_hint(str(key), KNOWN_KEYS))
+    errors_before = len(diagnostics.errors)
+    config = _build_config(site_dir, path, data, diagnostics)
+    return config if len(diagnostics.errors) == errors_before else None
+
+
+def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
+    if not path.is_file():
+        diagnostics.error(path, 0, "site.yaml is missing", "run chatmail-site in a site folder, or pass --site DIR")
+        return None
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        diagnostics.error(path, 1, f"the file is not UTF-8 ({exc.reason})", "save it as UTF-8")
+        return None
+    data = load_yaml(text.replace("\r\n", "\n"), str(path), diagnostics)
+    if data is None and not diagnostics.errors:
+        data = LineDict()
+        data.line, data.key_lines, data.raw = 1, {}, {}
+    if data is not None and not isinstance(data, LineDict):
+        diagnostics.error(path, 1, f"site.yaml must be a mapping of settings, not {describe_type(data)}", "write `title: My site` and so on, one setting per line")
+        return None
+    return data
+
+
+def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagnostics) -> SiteConfig | None:
+    title = expect_text(data, "title", str(path), diagnostics) or "chatmail"
+    theme = expect_text(data, "theme", str(path), diagnostics) or "default"
+    donate = expect_text(data, "donate", str(path), diagnostics) or "donate"
+    fronts = expect_text(data, "fronts", str(path), diagnostics)
+    base_url = _base_url(data, path, diagnostics)
+    languages = _languages(site_dir, data, path, diagnostics)
+    default = expect_text(data, "default_language", str(path), diagnostics) or (languages[0] if languages else "en")
+    if not is_language_tag(default):
+        diagnostics.error(path, data.line_of("default_language"), f"`{default}` is not a language tag", "use a tag like en, de or pt-BR")
+        return None
+    if languages and default not in languages:
+        diagnostics.error(
+            path, data.line_of("default_language"),
+            f"the default language `{default}` is not among the site's languages ({', '.join(languages)})",
+            f"add {default} to `languages`, or create content/{default}/",
+        )
+        return None
+    ordered = (default, *(lang for lang in languages if lang != default))
+    if not (site_dir / "themes" / theme).is_dir() and not (bundled_dir("themes") / theme).is_dir():
+        diagnostics.error(path, data.line_of("theme"), f"the theme `{theme}` does not exist", f"create themes/{theme}/ or use `theme: default`")
+    return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts)
+
+
+def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | None:
+    value = expect_text(data, "base_url", str(path), diagnostics)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        diagnostics.error(path, data.line_of("base_url"), f"`{value}` is not a web address", "write it like https://example.org/ or https://example.org/chatmail/")
+        return None
+    return normalise_base_url(value)
+
+
+def _languages(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics) -> list[str]:
+    if "languages" not in data:
+        found = language_folders(site_dir / "content")
+        if not found:
+            diagnostics.error(path, 0, "the site has no language folders", "create content/en/ and put a page in it")
+        return found
+    value = data["languages"]
+    if not isinstance(value, LineList) or not value:
+        diagnostics.error(path, data.line_of("languages"), "`languages` must be a list of language tags", "write languages: [en, de, fr]")
+        return []
+    result: list[str] = []
+    for index, tag in enumerate(value):
+        line = value.line_of(index)
+        if isinstance(tag, bool):
+            diagnostics.error(path, line, "a language was read as true/false", 'put language tags like "no" in quotes')
+        elif not isinstance(tag, str) or not is_language_tag(tag):
+            diagnostics.error(path, line, f"`{tag}` is not a language tag Babel knows", "use tags like en, de, pt-BR")
+        elif tag in result:
+            diagnostics.warning(path, line, f"`{tag}` is listed twice", "remove one of them")
+        else:
+            result.append(tag)
+    return result
+
+
+def bundled_dir(name: str) -> Path:
+    """A folder shipped with the tool (themes, locales): installed copy first, else the checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / f"_{name}"
+    return installed if installed.is_dir() else package.parent / name

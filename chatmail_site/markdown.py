@@ -1,0 +1,196 @@
+"""Markdown → safe HTML: attribute lists, unicode heading ids, directives, sanitising.
+
+This module knows nothing of templates or languages. Directive lines such as
+`{% relays %}` are cut out before Markdown runs and come back as placeholders that the
+page renderer fills with trusted HTML after sanitising.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from html import unescape
+from xml.etree import ElementTree
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.toc import slugify_unicode
+from markdown.treeprocessors import Treeprocessor
+from markdown.util import ETX, STX
+
+DIRECTIVE_LINE = re.compile(r"^[ \t]{0,3}\{%\s*(?P<name>[A-Za-z0-9_-]*)\s*(?P<args>.*?)\s*%\}[ \t]*$")
+DIRECTIVE_LIKE = re.compile(r"\{%|%\}")
+PLACEHOLDER = "CHATMAILSITEDIRECTIVE{index}X"
+PLACEHOLDER_HTML = re.compile(r"<p>CHATMAILSITEDIRECTIVE(\d+)X</p>")
+# Real pages nest a few levels; deeper nesting only serves to make the parser slow.
+MAX_NESTING = 40
+_STASH_PLACEHOLDER = re.compile(f"{re.escape(STX)}wzxhzdk:\\d+{re.escape(ETX)}")
+NESTING_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+]|\d+[.)])[ \t]*)+")
+
+
+@dataclass(frozen=True)
+class Directive:
+    name: str
+    args: str
+    line: int  # line within the Markdown text (1-based)
+
+
+@dataclass(frozen=True)
+class MarkdownProblem:
+    line: int  # line within the Markdown text (1-based)
+    message: str
+    hint: str
+    is_error: bool = False
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: str
+    first_paragraph: str
+    heading_ids: tuple[str, ...]
+    directives: tuple[Directive, ...]
+    problems: tuple[MarkdownProblem, ...]
+
+
+class _IdCollector(Treeprocessor):
+    """Runs after the toc extension, so it sees every id a heading finally has."""
+
+    def run(self, root: ElementTree.Element) -> None:
+        self.md.collected_ids = [el.get("id") for el in root.iter() if el.get("id")]
+        self.md.first_paragraph = next(
+            (text for el in root.iter("p") if (text := _visible_text(el))), ""
+        )
+
+
+def _visible_text(element: ElementTree.Element) -> str:
+    """The words of a paragraph, without the placeholders Markdown leaves for raw HTML."""
+    text = _STASH_PLACEHOLDER.sub("", "".join(element.itertext()))
+    return " ".join(text.split())
+
+
+class _CollectIds(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
+        md.treeprocessors.register(_IdCollector(md), "collect_ids", 1)
+
+
+def _new_converter() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["attr_list", "tables", "fenced_code", "sane_lists", "toc", _CollectIds()],
+        extension_configs={"toc": {"slugify": slugify_unicode, "permalink": False}},
+        output_format="html",
+    )
+
+
+class MarkdownRenderer:
+    """One reusable Python-Markdown converter; create one per process or thread."""
+
+    def __init__(self, known_directives: Collection[str] = ()) -> None:
+        self._md = _new_converter()
+        self._known = frozenset(known_directives)
+
+    def render(self, text: str) -> RenderedMarkdown:
+        problems: list[MarkdownProblem] = []
+        text, directives = self._extract_directives(text, problems)
+        problems.extend(_nesting_problems(text))
+        if any(p.is_error for p in problems):
+            return RenderedMarkdown("", "", (), directives, tuple(problems))
+        self._md.reset()
+        html = sanitize_html(self._md.convert(text))
+        ids = tuple(getattr(self._md, "collected_ids", ()))
+        problems.extend(_duplicate_id_problems(ids, text))
+        first = unescape(getattr(self._md, "first_paragraph", ""))
+        return RenderedMarkdown(html, first, ids, directives, tuple(problems))
+
+    def _extract_directives(self, text: str, problems: list[MarkdownProblem]) -> tuple[str, tuple[Directive, ...]]:
+        directives: list[Directive] = []
+        lines = text.split("\n")
+        in_fence = False
+        for number, line in enumerate(lines, start=1):
+            if line.lstrip().startswith(("```", "~~~")):
+                in_fence = not in_fence
+            if in_fence or not DIRECTIVE_LIKE.search(line):
+                continue
+            match = DIRECTIVE_LINE.match(line)
+            if match is None:
+                problems.append(MarkdownProblem(number, "this line looks like a directive but is not one", "a directive stands alone on its line, like {% relays %}", True))
+            elif match["name"] not in self._known:
+                known = ", ".join(f"{{% {name} %}}" for name in sorted(self._known)) or "none"
+                problems.append(MarkdownProblem(number, f"unknown directive `{match['name']}`", f"known directives: {known}", True))
+            else:
+                lines[number - 1] = "\n" + PLACEHOLDER.format(index=len(directives)) + "\n"
+                directives.append(Directive(match["name"], match["args"], number))
+        return "\n".join(lines), tuple(directives)
+
+
+def fill_directives(html: str, rendered: list[str]) -> str:
+    """Put the trusted HTML of each directive where its placeholder paragraph stands."""
+    return PLACEHOLDER_HTML.sub(lambda m: rendered[int(m.group(1))], html)
+
+
+def _nesting_problems(text: str) -> list[MarkdownProblem]:
+    for number, line in enumerate(text.split("\n"), start=1):
+        prefix = NESTING_MARKERS.match(line)
+        if prefix and len(re.findall(r"[>*+-]|\d+[.)]", prefix.group(0))) > MAX_NESTING:
+            return [MarkdownProblem(number, f"lists or quotes are nested more than {MAX_NESTING} levels deep", "flatten the structure", True)]
+    return []
+
+
+def _duplicate_id_problems(ids: tuple[str, ...], text: str) -> list[MarkdownProblem]:
+    problems = []
+    for anchor, count in sorted(Counter(ids).items()):
+        if count > 1:
+            line = _line_of(text, "#" + anchor)
+            problems.append(MarkdownProblem(line, f"the anchor `#{anchor}` is used {count} times on this page", "give each heading its own {#id}"))
+    return problems
+
+
+def _line_of(text: str, needle: str) -> int:
+    position = text.find(needle)
+    return text.count("\n", 0, position) + 1 if position >= 0 else 1
+
+
+# ---- sanitising -------------------------------------------------------------------------
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
+    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "ol",
+    "p", "pre", "q", "s", "small", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td",
+    "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+_ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height", "loading"},
+    "td": {"align"},
+    "th": {"align", "scope"},
+    "ol": {"start"},
+}
+_ALLOWED_CLASSES = {
+    "a": {"cta-button"},
+    "img": {"float-start", "float-end"},
+    "code": {f"language-{name}" for name in ("bash", "ini", "json", "nginx", "python", "shell", "text", "yaml")},
+}
+_URL_SCHEMES = {"http", "https", "mailto", "dcaccount", "DCACCOUNT", "openpgp4fpr"}
+# Inline float styles in translated pages become logical classes, so RTL pages mirror them.
+_FLOAT_STYLE = re.compile(r"""\sstyle=(["'])\s*float\s*:\s*(left|right)\s*;?\s*\1""", re.IGNORECASE)
+
+
+def _float_to_class(match: re.Match[str]) -> str:
+    return ' class="float-end"' if match.group(2).lower() == "right" else ' class="float-start"'
+
+
+def sanitize_html(html: str) -> str:
+    """Keep what pages need (links, images, lists, tables, code, heading ids); drop the rest."""
+    html = _FLOAT_STYLE.sub(_float_to_class, html)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        allowed_classes=_ALLOWED_CLASSES,
+        url_schemes=_URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )

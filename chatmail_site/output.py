@@ -1,0 +1,123 @@
+"""Writing the output directory: safe paths, an atomic swap, and a marker of ownership."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+MARKER = ".chatmail-site-output"
+MARKER_TEXT = b"This folder is written by chatmail-site; each build replaces it whole.\n"
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+class OutputError(Exception):
+    """The output folder cannot be written safely; the message says why."""
+
+
+def safe_relative_path(name: str) -> PurePosixPath:
+    """Validate a path below the output root: relative, no `..`, no empty or odd parts."""
+    path = PurePosixPath(name)
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or path.is_absolute()
+        or any(part in ("", ".", "..") for part in name.split("/"))
+    ):
+        raise OutputError(f"refusing to write `{name}`: it would leave the output folder")
+    return path
+
+
+def check_owned(out_dir: Path) -> None:
+    """Refuse to replace a folder that this tool did not create."""
+    if out_dir.is_symlink():
+        raise OutputError(f"{out_dir} is a symbolic link; refusing to replace it")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir} exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        raise OutputError(
+            f"{out_dir} exists and was not created by chatmail-site; refusing to replace it "
+            "(choose another --out, or empty the folder yourself)"
+        )
+
+
+def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    """Write every file into a sibling folder, then swap it in at once.
+
+    A build that fails or is killed before the swap leaves the previous output untouched.
+    """
+    out_dir = out_dir.absolute()
+    check_owned(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
+    _remove_stale_siblings(out_dir)
+    staging.mkdir()
+    try:
+        _write_tree(staging, files)
+        _swap_in(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+    for name in sorted(files):
+        target = root.joinpath(*safe_relative_path(name).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(files[name])
+    (root / MARKER).write_bytes(MARKER_TEXT)
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    if not out_dir.exists():
+        os.rename(staging, out_dir)
+        return
+    if _exchange(staging, out_dir):
+        shutil.rmtree(staging)  # now holds the previous output
+        return
+    # No atomic exchange on this system: the old output is moved aside for a moment.
+    previous = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+    os.rename(out_dir, previous)
+    os.rename(staging, out_dir)
+    shutil.rmtree(previous)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one step with Linux renameat2(RENAME_EXCHANGE)."""
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), f"cannot swap {a} and {b}")
+
+
+def _remove_stale_siblings(out_dir: Path) -> None:
+    """Clear staging folders left by builds that were killed before they could clean up."""
+    for sibling in out_dir.parent.glob(f".{out_dir.name}.new-*"):
+        pid = sibling.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            shutil.rmtree(sibling, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

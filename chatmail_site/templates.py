@@ -1,0 +1,111 @@
+"""The theme: one Jinja environment, rendered with an explicit per-language context.
+
+Templates are compiled once per build. Translated strings are looked up through the
+`lang` in each render's context, so no language is ever installed globally.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from .config import SiteConfig, bundled_dir
+
+DEFAULT_THEME = "default"
+# Theme files whose names get a content hash, so they can be cached for a year.
+FINGERPRINTED_SUFFIXES = frozenset({".css", ".js"})
+
+
+# Jinja's newstyle gettext wraps these: it escapes and fills in %(name)s variables itself.
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return context["lang"].gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return context["lang"].ngettext(singular, plural, count)
+
+
+def theme_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates and static files are looked up, the site's own copy first.
+
+    A site overrides any file of its theme by putting a file of the same name in
+    themes/<theme>/ of its own folder; the bundled default theme fills the gaps.
+    """
+    candidates = [
+        config.root / "themes" / config.theme,
+        bundled_dir("themes") / config.theme,
+        config.root / "themes" / DEFAULT_THEME,
+        bundled_dir("themes") / DEFAULT_THEME,
+    ]
+    result: list[Path] = []
+    for path in candidates:
+        if path.is_dir() and path.resolve() not in [p.resolve() for p in result]:
+            result.append(path)
+    return result
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    source: Path
+    output: str  # path below the output root
+
+
+class Theme:
+    """Compiled templates plus the theme's static files with their published names."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.dirs = theme_dirs(config)
+        loader = jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs])
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+        self.static = _collect_static(self.dirs)
+        self.env.globals["asset_names"] = {name: f.output for name, f in self.static.items()}
+
+    def render(self, template: str, context: Mapping[str, Any]) -> str:
+        return self.env.get_template(template).render(context)
+
+    def template_files(self) -> list[Path]:
+        """Every template file that can take part in a render (for cache keys)."""
+        seen: dict[str, Path] = {}
+        for directory in self.dirs:
+            for path in sorted((directory / "templates").rglob("*.html")):
+                seen.setdefault(path.relative_to(directory / "templates").as_posix(), path)
+        return [seen[name] for name in sorted(seen)]
+
+
+def _collect_static(dirs: list[Path]) -> dict[str, StaticFile]:
+    files: dict[str, StaticFile] = {}
+    for directory in reversed(dirs):  # later entries override: the site's own theme wins
+        static = directory / "static"
+        if not static.is_dir():
+            continue
+        for path in sorted(static.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                name = path.relative_to(static).as_posix()
+                files[name] = StaticFile(path, "assets/" + _published_name(name, path))
+    return files
+
+
+def _published_name(name: str, path: Path) -> str:
+    pure = PurePosixPath(name)
+    if pure.suffix not in FINGERPRINTED_SUFFIXES:
+        return name
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    return str(pure.with_name(f"{pure.stem}.{digest}{pure.suffix}"))
