@@ -23,6 +23,7 @@ INDEX_SLUG = "index"
 
 # ---- URLs ------------------------------------------------------------------------------
 
+
 def page_url(lang: str, slug: str) -> str:
     """The site-relative, extensionless URL of a page: `de/chatmail`, or `de/` for the index."""
     return f"{lang}/" if slug == INDEX_SLUG else f"{lang}/{slug}"
@@ -49,6 +50,7 @@ def root_prefix(from_url: str) -> str:
 
 
 # ---- plan ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PagePlan:
@@ -130,7 +132,8 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
     content = load_content(config, diagnostics)
     if content.get(INDEX_SLUG, config.default_language) is None:
         diagnostics.error(
-            f"content/{config.default_language}", 0,
+            f"content/{config.default_language}",
+            0,
             f"the default language `{config.default_language}` has no index page",
             f"create content/{config.default_language}/index.md: it is the home page",
         )
@@ -139,6 +142,7 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
 
 
 # ---- rendering -------------------------------------------------------------------------
+
 
 @dataclass
 class BuildResult:
@@ -176,7 +180,9 @@ class PageRenderer:
         html = self.site.theme.render("page.html", self.page_context(page_plan, language, rendered, body))
         return html.encode("utf-8")
 
-    def page_context(self, page_plan: PagePlan, language: Language, rendered: RenderedMarkdown, body: str) -> dict[str, Any]:
+    def page_context(
+        self, page_plan: PagePlan, language: Language, rendered: RenderedMarkdown, body: str
+    ) -> dict[str, Any]:
         config = self.site.config
         source_url = page_url(config.default_language, page_plan.slug)
         canonical_target = source_url if page_plan.fallback else page_plan.url
@@ -207,7 +213,9 @@ class PageRenderer:
             "root": root,
             "version": __version__,
             "home_href": root + page_url(language.code, INDEX_SLUG),
-            "donate_href": config.donate if config.donate_is_url else root + page_url(language.code, config.donate),
+            "donate_href": config.donate
+            if config.donate_is_url
+            else root + page_url(language.code, config.donate),
             "nav": self.navigation(language.code, url, root),
         }
 
@@ -219,16 +227,34 @@ class PageRenderer:
                 continue
             shown = content.get(original.slug, lang) or original
             url = page_url(lang, original.slug)
-            entries.append({"title": shown.short_title or shown.title, "href": root + url, "current": url == current_url, "order": original.nav})
+            entries.append(
+                {
+                    "title": shown.short_title or shown.title,
+                    "href": root + url,
+                    "current": url == current_url,
+                    "order": original.nav,
+                }
+            )
         return sorted(entries, key=lambda e: (e["order"], e["href"]))
 
     def hreflang(self, page_plan: PagePlan) -> list[dict[str, str]]:
         """Alternates for real translations only, plus x-default (the same set on each of them)."""
         langs = self.plan.translated[page_plan.slug]
-        links = [{"hreflang": lang, "href": self.absolute_or_relative(page_plan.url, page_url(lang, page_plan.slug))} for lang in langs]
+        links = [
+            {
+                "hreflang": lang,
+                "href": self.absolute_or_relative(page_plan.url, page_url(lang, page_plan.slug)),
+            }
+            for lang in langs
+        ]
         default = self.site.config.default_language
         if default in langs:
-            links.append({"hreflang": "x-default", "href": self.absolute_or_relative(page_plan.url, page_url(default, page_plan.slug))})
+            links.append(
+                {
+                    "hreflang": "x-default",
+                    "href": self.absolute_or_relative(page_plan.url, page_url(default, page_plan.slug)),
+                }
+            )
         return links
 
     def switcher(self, page_plan: PagePlan) -> list[dict[str, Any]]:
@@ -259,6 +285,7 @@ def summarize(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
 
 # ---- the whole build -------------------------------------------------------------------
 
+
 def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
     """Build the site in memory: every output file by its path below the output root."""
     diagnostics = Diagnostics()
@@ -287,7 +314,12 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
     root_context = {
         **renderer.common_context("", default),
         "choices": [
-            {"code": code, "name": site.languages[code].native_name, "href": page_url(code, INDEX_SLUG), "dir": site.languages[code].direction}
+            {
+                "code": code,
+                "name": site.languages[code].native_name,
+                "href": page_url(code, INDEX_SLUG),
+                "dir": site.languages[code].direction,
+            }
             for code in config.languages
         ],
         "canonical": renderer.absolute_or_relative("", page_url(config.default_language, INDEX_SLUG)),

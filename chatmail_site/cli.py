@@ -35,21 +35,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chatmail-site", description="Build the multilingual pages of chatmail relays.")
+    parser = argparse.ArgumentParser(
+        prog="chatmail-site", description="Build the multilingual pages of chatmail relays."
+    )
     parser.add_argument("--version", action="version", version=f"chatmail-site {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     build = commands.add_parser("build", help="build the static site")
     add_site_option(build)
     build.add_argument("--out", help="output folder (default: SITE/build)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    build.add_argument("--clean", action="store_true", help="also drop the build cache and start from nothing")
+    build.add_argument(
+        "--clean", action="store_true", help="also drop the build cache and start from nothing"
+    )
     build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
     build.set_defaults(handler=run_build)
     return parser
 
 
 def add_site_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--site", default=".", help="the site folder with site.yaml (default: the current folder)")
+    parser.add_argument(
+        "--site", default=".", help="the site folder with site.yaml (default: the current folder)"
+    )
 
 
 def output_dir(args: argparse.Namespace) -> Path:
@@ -85,5 +91,9 @@ def summary_line(result: BuildResult, elapsed: float, failed: bool, strict: bool
     strict_note = " (strict: warnings count as errors)" if strict and warnings else ""
     return (
         f"{outcome}: {total} pages ({per_language or 'none'}), "
-        f"{warnings} warning{'s' * (warnings != 1)}, {errors} error{'s' * (errors != 1)}{strict_note}, {elapsed:.2f} s"
+        f"{plural(warnings, 'warning')}, {plural(errors, 'error')}{strict_note}, {elapsed:.2f} s"
     )
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

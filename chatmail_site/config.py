@@ -72,7 +72,9 @@ def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
         return None
     for key in data:
         if key not in KNOWN_KEYS:
-            diagnostics.warning(path, data.line_of(key), f"unknown setting `{key}`", known_keys_hint(str(key), KNOWN_KEYS))
+            diagnostics.warning(
+                path, data.line_of(key), f"unknown setting `{key}`", known_keys_hint(str(key), KNOWN_KEYS)
+            )
     errors_before = len(diagnostics.errors)
     config = _build_config(site_dir, path, data, diagnostics)
     return config if len(diagnostics.errors) == errors_before else None
@@ -80,7 +82,9 @@ def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
 
 def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
     if not path.is_file():
-        diagnostics.error(path, 0, "site.yaml is missing", "run chatmail-site in a site folder, or pass --site DIR")
+        diagnostics.error(
+            path, 0, "site.yaml is missing", "run chatmail-site in a site folder, or pass --site DIR"
+        )
         return None
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -92,7 +96,12 @@ def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
         data = LineDict()
         data.line, data.key_lines, data.raw = 1, {}, {}
     if data is not None and not isinstance(data, LineDict):
-        diagnostics.error(path, 1, f"site.yaml must be a mapping of settings, not {describe_type(data)}", "write `title: My site` and so on, one setting per line")
+        diagnostics.error(
+            path,
+            1,
+            f"site.yaml must be a mapping of settings, not {describe_type(data)}",
+            "write `title: My site` and so on, one setting per line",
+        )
         return None
     return data
 
@@ -104,20 +113,33 @@ def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagn
     fronts = expect_text(data, "fronts", str(path), diagnostics)
     base_url = _base_url(data, path, diagnostics)
     languages = _languages(site_dir, data, path, diagnostics)
-    default = expect_text(data, "default_language", str(path), diagnostics) or (languages[0] if languages else "en")
+    default = expect_text(data, "default_language", str(path), diagnostics) or (
+        languages[0] if languages else "en"
+    )
     if not is_language_tag(default):
-        diagnostics.error(path, data.line_of("default_language"), f"`{default}` is not a language tag", "use a tag like en, de or pt-BR")
+        diagnostics.error(
+            path,
+            data.line_of("default_language"),
+            f"`{default}` is not a language tag",
+            "use a tag like en, de or pt-BR",
+        )
         return None
     if languages and default not in languages:
         diagnostics.error(
-            path, data.line_of("default_language"),
+            path,
+            data.line_of("default_language"),
             f"the default language `{default}` is not among the site's languages ({', '.join(languages)})",
             f"add {default} to `languages`, or create content/{default}/",
         )
         return None
     ordered = (default, *(lang for lang in languages if lang != default))
     if not (site_dir / "themes" / theme).is_dir() and not (bundled_dir("themes") / theme).is_dir():
-        diagnostics.error(path, data.line_of("theme"), f"the theme `{theme}` does not exist", f"create themes/{theme}/ or use `theme: default`")
+        diagnostics.error(
+            path,
+            data.line_of("theme"),
+            f"the theme `{theme}` does not exist",
+            f"create themes/{theme}/ or use `theme: default`",
+        )
     return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts)
 
 
@@ -127,7 +149,12 @@ def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | Non
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        diagnostics.error(path, data.line_of("base_url"), f"`{value}` is not a web address", "write it like https://example.org/ or https://example.org/chatmail/")
+        diagnostics.error(
+            path,
+            data.line_of("base_url"),
+            f"`{value}` is not a web address",
+            "write it like https://example.org/ or https://example.org/chatmail/",
+        )
         return None
     return normalise_base_url(value)
 
@@ -136,19 +163,30 @@ def _languages(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnost
     if "languages" not in data:
         found = language_folders(site_dir / "content")
         if not found:
-            diagnostics.error(path, 0, "the site has no language folders", "create content/en/ and put a page in it")
+            diagnostics.error(
+                path, 0, "the site has no language folders", "create content/en/ and put a page in it"
+            )
         return found
     value = data["languages"]
     if not isinstance(value, LineList) or not value:
-        diagnostics.error(path, data.line_of("languages"), "`languages` must be a list of language tags", "write languages: [en, de, fr]")
+        diagnostics.error(
+            path,
+            data.line_of("languages"),
+            "`languages` must be a list of language tags",
+            "write languages: [en, de, fr]",
+        )
         return []
     result: list[str] = []
     for index, tag in enumerate(value):
         line = value.line_of(index)
         if isinstance(tag, bool):
-            diagnostics.error(path, line, "a language was read as true/false", 'put language tags like "no" in quotes')
+            diagnostics.error(
+                path, line, "a language was read as true/false", 'put language tags like "no" in quotes'
+            )
         elif not isinstance(tag, str) or not is_language_tag(tag):
-            diagnostics.error(path, line, f"`{tag}` is not a language tag Babel knows", "use tags like en, de, pt-BR")
+            diagnostics.error(
+                path, line, f"`{tag}` is not a language tag Babel knows", "use tags like en, de, pt-BR"
+            )
         elif tag in result:
             diagnostics.warning(path, line, f"`{tag}` is listed twice", "remove one of them")
         else:

@@ -87,19 +87,33 @@ def load_content(config: SiteConfig, diagnostics: Diagnostics) -> ContentIndex:
     return ContentIndex(config.default_language, MappingProxyType(pages))
 
 
-def _load_entry(config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostics) -> tuple[Page, int] | None:
+def _load_entry(
+    config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostics
+) -> tuple[Page, int] | None:
     shown = display_path(config, path)
     if path.is_symlink() and not _inside(path, config.root):
-        diagnostics.error(shown, 0, "this link points outside the site folder", "replace the link with a real file")
+        diagnostics.error(
+            shown, 0, "this link points outside the site folder", "replace the link with a real file"
+        )
         return None
     if path.name.startswith("."):
         return None
     if path.is_dir() or path.suffix != ".md":
-        diagnostics.warning(shown, 0, "only .md pages belong in a language folder; this entry is ignored", f"put images and other files in content/{ASSETS_FOLDER}/")
+        diagnostics.warning(
+            shown,
+            0,
+            "only .md pages belong in a language folder; this entry is ignored",
+            f"put images and other files in content/{ASSETS_FOLDER}/",
+        )
         return None
     slug = path.stem
     if not SLUG_PATTERN.match(slug):
-        diagnostics.error(shown, 0, f"`{path.name}` is not a usable page name", "use lowercase letters, digits, - and _ only, e.g. chatmail.md")
+        diagnostics.error(
+            shown,
+            0,
+            f"`{path.name}` is not a usable page name",
+            "use lowercase letters, digits, - and _ only, e.g. chatmail.md",
+        )
         return None
     text = read_page_text(path, shown, diagnostics)
     split = split_front_matter(text, shown, diagnostics) if text is not None else None
@@ -116,20 +130,37 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
-def _validate_page(lang: str, slug: str, path: Path, shown: str, split: SplitPage, diagnostics: Diagnostics) -> tuple[Page, int] | None:
+def _validate_page(
+    lang: str, slug: str, path: Path, shown: str, split: SplitPage, diagnostics: Diagnostics
+) -> tuple[Page, int] | None:
     """The page, and the line to blame when it lacks a title (0 when it has one)."""
     meta = split.meta
     for key in meta:
         if key not in PAGE_KEYS:
-            diagnostics.warning(shown, meta.line_of(key), f"unknown front-matter key `{key}`", known_keys_hint(str(key), PAGE_KEYS))
+            diagnostics.warning(
+                shown,
+                meta.line_of(key),
+                f"unknown front-matter key `{key}`",
+                known_keys_hint(str(key), PAGE_KEYS),
+            )
     errors_before = len(diagnostics.errors)
     page_lang = expect_text(meta, "lang", shown, diagnostics)
     if page_lang is None and "lang" not in meta:
         diagnostics.error(shown, meta.line, "the front matter has no `lang`", f"add the line `lang: {lang}`")
     elif page_lang is not None and not is_language_tag(page_lang):
-        diagnostics.error(shown, meta.line_of("lang"), f"`lang: {page_lang}` is not a language tag Babel knows", f"this page is in content/{lang}/, so write `lang: {lang}`")
+        diagnostics.error(
+            shown,
+            meta.line_of("lang"),
+            f"`lang: {page_lang}` is not a language tag Babel knows",
+            f"this page is in content/{lang}/, so write `lang: {lang}`",
+        )
     elif page_lang is not None and page_lang != lang:
-        diagnostics.error(shown, meta.line_of("lang"), f"`lang: {page_lang}` does not match the page's folder `{lang}`", f"write `lang: {lang}`, or move the file to content/{page_lang}/")
+        diagnostics.error(
+            shown,
+            meta.line_of("lang"),
+            f"`lang: {page_lang}` does not match the page's folder `{lang}`",
+            f"write `lang: {lang}`, or move the file to content/{page_lang}/",
+        )
     title = expect_text(meta, "title", shown, diagnostics)
     description = expect_text(meta, "description", shown, diagnostics)
     short_title = expect_text(meta, "short_title", shown, diagnostics)
@@ -137,7 +168,19 @@ def _validate_page(lang: str, slug: str, path: Path, shown: str, split: SplitPag
     if len(diagnostics.errors) > errors_before:
         return None
     extra = {k: v for k, v in meta.items() if k not in ("title", "short_title", "lang", "description", "nav")}
-    page = Page(lang, slug, path, shown, title or "", split.body, split.body_line, description, short_title, nav, MappingProxyType(extra))
+    page = Page(
+        lang,
+        slug,
+        path,
+        shown,
+        title or "",
+        split.body,
+        split.body_line,
+        description,
+        short_title,
+        nav,
+        MappingProxyType(extra),
+    )
     return page, 0 if title and title.strip() else meta.line
 
 
@@ -146,18 +189,39 @@ def _nav_position(meta, shown: str, diagnostics: Diagnostics) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        diagnostics.error(shown, meta.line_of("nav"), "`nav` must be a whole number (the page's place in the menu)", "write nav: 1 for the first menu entry")
+        diagnostics.error(
+            shown,
+            meta.line_of("nav"),
+            "`nav` must be a whole number (the page's place in the menu)",
+            "write nav: 1 for the first menu entry",
+        )
         return None
     return value
 
 
-def _fill_missing_titles(pages: dict[tuple[str, str], Page], untitled: list[tuple[str, str, int]], default: str, diagnostics: Diagnostics) -> None:
+def _fill_missing_titles(
+    pages: dict[tuple[str, str], Page],
+    untitled: list[tuple[str, str, int]],
+    default: str,
+    diagnostics: Diagnostics,
+) -> None:
     for slug, lang, line in untitled:
         page = pages[(slug, lang)]
         original = pages.get((slug, default))
-        fallback = original.title if original is not None and original.title else slug.replace("-", " ").capitalize()
-        source = f"the {default} page's title" if original is not None and original.title else "a title made from the file name"
-        diagnostics.warning(page.display_path, line, f"the page has no `title`; using {source}", "add a line `title: …` with the translated title")
+        fallback = (
+            original.title if original is not None and original.title else slug.replace("-", " ").capitalize()
+        )
+        source = (
+            f"the {default} page's title"
+            if original is not None and original.title
+            else "a title made from the file name"
+        )
+        diagnostics.warning(
+            page.display_path,
+            line,
+            f"the page has no `title`; using {source}",
+            "add a line `title: …` with the translated title",
+        )
         pages[(slug, lang)] = replace(page, title=fallback)
 
 
@@ -168,5 +232,14 @@ def _report_stray_folders(config: SiteConfig, diagnostics: Diagnostics) -> None:
         if not entry.is_dir() or entry.name == ASSETS_FOLDER or entry.name.startswith("."):
             continue
         if entry.name not in config.languages:
-            hint = "add it to `languages` in site.yaml" if is_language_tag(entry.name) else "name language folders with tags like de, fr or pt-BR"
-            diagnostics.warning(display_path(config, entry), 0, f"the folder `{entry.name}` is not one of the site's languages; it is not built", hint)
+            hint = (
+                "add it to `languages` in site.yaml"
+                if is_language_tag(entry.name)
+                else "name language folders with tags like de, fr or pt-BR"
+            )
+            diagnostics.warning(
+                display_path(config, entry),
+                0,
+                f"the folder `{entry.name}` is not one of the site's languages; it is not built",
+                hint,
+            )

@@ -37,16 +37,31 @@ def read_page_text(path: Path, display: str, diagnostics: Diagnostics) -> str | 
         diagnostics.error(display, 0, f"the file cannot be read: {exc.strerror}", "check its permissions")
         return None
     if len(raw) > MAX_PAGE_BYTES:
-        diagnostics.error(display, 1, f"the page is {len(raw) // 1024} KiB, larger than the {MAX_PAGE_BYTES // 1024} KiB limit", "split it into several pages")
+        diagnostics.error(
+            display,
+            1,
+            f"the page is {len(raw) // 1024} KiB, larger than the {MAX_PAGE_BYTES // 1024} KiB limit",
+            "split it into several pages",
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        diagnostics.error(display, line, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", "save the file with UTF-8 encoding in your editor")
+        diagnostics.error(
+            display,
+            line,
+            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "save the file with UTF-8 encoding in your editor",
+        )
         return None
     if "\x00" in text:
-        diagnostics.error(display, text.count("\n", 0, text.index("\x00")) + 1, "the file contains a NUL byte: it looks like a binary file", "pages must be plain Markdown text")
+        diagnostics.error(
+            display,
+            text.count("\n", 0, text.index("\x00")) + 1,
+            "the file contains a NUL byte: it looks like a binary file",
+            "pages must be plain Markdown text",
+        )
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
@@ -55,11 +70,21 @@ def split_front_matter(text: str, display: str, diagnostics: Diagnostics) -> Spl
     """Cut `---` front matter off a page and parse it; None after reporting a problem."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != _DELIMITER:
-        diagnostics.error(display, 1, "the page does not start with front matter", "begin the file with ---, then `title: …` and `lang: …`, then ---")
+        diagnostics.error(
+            display,
+            1,
+            "the page does not start with front matter",
+            "begin the file with ---, then `title: …` and `lang: …`, then ---",
+        )
         return None
     closing = next((i for i in range(1, len(lines)) if lines[i].rstrip() in (_DELIMITER, "...")), None)
     if closing is None:
-        diagnostics.error(display, 1, "the front matter is never closed", "did you forget to add a line with --- after the last front-matter line?")
+        diagnostics.error(
+            display,
+            1,
+            "the front matter is never closed",
+            "did you forget to add a line with --- after the last front-matter line?",
+        )
         return None
     yaml_text = "\n".join(lines[1:closing])
     errors_before = len(diagnostics.errors)
@@ -70,6 +95,11 @@ def split_front_matter(text: str, display: str, diagnostics: Diagnostics) -> Spl
         meta = LineDict()
         meta.line, meta.key_lines, meta.raw = 2, {}, {}
     if not isinstance(meta, LineDict):
-        diagnostics.error(display, 2, f"the front matter must be `key: value` lines, not {describe_type(meta)}", "write title: … and lang: … on their own lines")
+        diagnostics.error(
+            display,
+            2,
+            f"the front matter must be `key: value` lines, not {describe_type(meta)}",
+            "write title: … and lang: … on their own lines",
+        )
         return None
     return SplitPage(meta, "\n".join(lines[closing + 1 :]), closing + 2)

@@ -51,7 +51,9 @@ def load_translations(locales_dir: Path, tag: str, diagnostics: Diagnostics) -> 
             catalog = read_po(handle, locale=tag.replace("-", "_"), abort_invalid=True)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
         line = getattr(exc, "lineno", 0) or 0
-        diagnostics.error(path, line, f"the catalog cannot be read: {exc}", "open it in Poedit to find the broken entry")
+        diagnostics.error(
+            path, line, f"the catalog cannot be read: {exc}", "open it in Poedit to find the broken entry"
+        )
         return gettext.NullTranslations()
     buffer = io.BytesIO()
     # Fuzzy entries are drafts a translator has not confirmed; they must not reach readers.

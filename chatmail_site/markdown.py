@@ -60,9 +60,7 @@ class _IdCollector(Treeprocessor):
 
     def run(self, root: ElementTree.Element) -> None:
         self.md.collected_ids = [el.get("id") for el in root.iter() if el.get("id")]
-        self.md.first_paragraph = next(
-            (text for el in root.iter("p") if (text := _visible_text(el))), ""
-        )
+        self.md.first_paragraph = next((text for el in root.iter("p") if (text := _visible_text(el))), "")
 
 
 def _visible_text(element: ElementTree.Element) -> str:
@@ -72,7 +70,7 @@ def _visible_text(element: ElementTree.Element) -> str:
 
 
 class _CollectIds(Extension):
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.treeprocessors.register(_IdCollector(md), "collect_ids", 1)
 
 
@@ -104,7 +102,9 @@ class MarkdownRenderer:
         first = unescape(getattr(self._md, "first_paragraph", ""))
         return RenderedMarkdown(html, first, ids, directives, tuple(problems))
 
-    def _extract_directives(self, text: str, problems: list[MarkdownProblem]) -> tuple[str, tuple[Directive, ...]]:
+    def _extract_directives(
+        self, text: str, problems: list[MarkdownProblem]
+    ) -> tuple[str, tuple[Directive, ...]]:
         directives: list[Directive] = []
         lines = text.split("\n")
         in_fence = False
@@ -115,10 +115,21 @@ class MarkdownRenderer:
                 continue
             match = DIRECTIVE_LINE.match(line)
             if match is None:
-                problems.append(MarkdownProblem(number, "this line looks like a directive but is not one", "a directive stands alone on its line, like {% relays %}", True))
+                problems.append(
+                    MarkdownProblem(
+                        number,
+                        "this line looks like a directive but is not one",
+                        "a directive stands alone on its line, like {% relays %}",
+                        True,
+                    )
+                )
             elif match["name"] not in self._known:
                 known = ", ".join(f"{{% {name} %}}" for name in sorted(self._known)) or "none"
-                problems.append(MarkdownProblem(number, f"unknown directive `{match['name']}`", f"known directives: {known}", True))
+                problems.append(
+                    MarkdownProblem(
+                        number, f"unknown directive `{match['name']}`", f"known directives: {known}", True
+                    )
+                )
             else:
                 lines[number - 1] = "\n" + PLACEHOLDER.format(index=len(directives)) + "\n"
                 directives.append(Directive(match["name"], match["args"], number))
@@ -134,7 +145,14 @@ def _nesting_problems(text: str) -> list[MarkdownProblem]:
     for number, line in enumerate(text.split("\n"), start=1):
         prefix = NESTING_MARKERS.match(line)
         if prefix and len(re.findall(r"[>*+-]|\d+[.)]", prefix.group(0))) > MAX_NESTING:
-            return [MarkdownProblem(number, f"lists or quotes are nested more than {MAX_NESTING} levels deep", "flatten the structure", True)]
+            return [
+                MarkdownProblem(
+                    number,
+                    f"lists or quotes are nested more than {MAX_NESTING} levels deep",
+                    "flatten the structure",
+                    True,
+                )
+            ]
     return []
 
 
@@ -143,7 +161,13 @@ def _duplicate_id_problems(ids: tuple[str, ...], text: str) -> list[MarkdownProb
     for anchor, count in sorted(Counter(ids).items()):
         if count > 1:
             line = _line_of(text, "#" + anchor)
-            problems.append(MarkdownProblem(line, f"the anchor `#{anchor}` is used {count} times on this page", "give each heading its own {#id}"))
+            problems.append(
+                MarkdownProblem(
+                    line,
+                    f"the anchor `#{anchor}` is used {count} times on this page",
+                    "give each heading its own {#id}",
+                )
+            )
     return problems
 
 
@@ -171,7 +195,9 @@ _ALLOWED_ATTRIBUTES = {
 _ALLOWED_CLASSES = {
     "a": {"cta-button"},
     "img": {"float-start", "float-end"},
-    "code": {f"language-{name}" for name in ("bash", "ini", "json", "nginx", "python", "shell", "text", "yaml")},
+    "code": {
+        f"language-{name}" for name in ("bash", "ini", "json", "nginx", "python", "shell", "text", "yaml")
+    },
 }
 _URL_SCHEMES = {"http", "https", "mailto", "dcaccount", "DCACCOUNT", "openpgp4fpr"}
 # Inline float styles in translated pages become logical classes, so RTL pages mirror them.

@@ -58,9 +58,7 @@ class _LineLoader(yaml.SafeLoader):
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise yaml.MarkedYAMLError(
-                    None, None, "a key must be plain text", key_node.start_mark
-                )
+                raise yaml.MarkedYAMLError(None, None, "a key must be plain text", key_node.start_mark)
             line = key_node.start_mark.line + 1 + self.line_offset
             if key in result:
                 self.duplicate_keys.append((key, line))
