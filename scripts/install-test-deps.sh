@@ -8,6 +8,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-python}"
 APT_PACKAGES=(nginx chromium fonts-dejavu-core)
+POLICY_RC=/usr/sbin/policy-rc.d
 
 log() {
     printf 'install-test-deps: %s\n' "$*" >&2
@@ -23,19 +24,30 @@ missing_apt_packages() {
     done
 }
 
+# Runs a command with its output kept aside, shown only if the command fails.
+quietly() {
+    local output status=0
+    output="$(mktemp)"
+    "$@" >"$output" 2>&1 || status=$?
+    if [[ $status -ne 0 ]]; then
+        cat "$output" >&2
+    fi
+    rm -f "$output"
+    return "$status"
+}
+
 # A policy-rc.d that answers 101 keeps apt from starting services it installs; the tests start
 # their own nginx on loopback ports and a system nginx on port 80 would only be in the way.
 # An existing policy file (as in container images) is left untouched.
 install_without_starting_services() {
     local created_policy=""
-    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        created_policy=/usr/sbin/policy-rc.d
+    if [[ ! -e "$POLICY_RC" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
+        chmod 755 "$POLICY_RC"
+        created_policy="$POLICY_RC"
     fi
     local status=0
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        -o Dpkg::Use-Pty=0 "$@" >/dev/null || status=$?
+    DEBIAN_FRONTEND=noninteractive quietly apt-get install -y -q --no-install-recommends "$@" || status=$?
     if [[ -n "$created_policy" ]]; then
         rm -f "$created_policy"
     fi
@@ -71,7 +83,7 @@ install_apt_packages() {
     # Slim Debian images drop the man directories, and the Java runtime's post-install step
     # fails without this one.
     mkdir -p /usr/share/man/man1
-    apt-get update -qq
+    quietly apt-get update
     install_without_starting_services "${missing[@]}"
     if [[ " ${missing[*]} " == *" nginx "* ]]; then
         stop_debian_nginx_service
@@ -107,6 +119,7 @@ check_installed_tools() {
     command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=("nginx")
     [[ -f node_modules/vnu-jar/build/dist/vnu.jar ]] || missing+=("node_modules/vnu-jar/build/dist/vnu.jar")
     [[ -f node_modules/axe-core/axe.min.js ]] || missing+=("node_modules/axe-core/axe.min.js")
+    "$PYTHON" -c 'import playwright.sync_api' 2>/dev/null || missing+=("Playwright for Python")
     if [[ ${#missing[@]} -ne 0 ]]; then
         log "still missing after installing: ${missing[*]}"
         exit 1
