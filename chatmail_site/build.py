@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, relays_render
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
 from .i18n import Language, make_language
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
+from .servers import Relay
 from .templates import Theme
 
 DESCRIPTION_LENGTH = 160
@@ -49,6 +52,14 @@ def root_prefix(from_url: str) -> str:
     return "../" * depth
 
 
+def build_date() -> date:
+    """The build's "today": the day of SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()
+
+
 # ---- plan ------------------------------------------------------------------------------
 
 
@@ -71,16 +82,46 @@ class PagePlan:
 
 
 @dataclass(frozen=True)
+class RelayPagePlan:
+    """The page of one relay in one language. Its texts come from the theme's catalog, so it
+    exists in every language as a real translation."""
+
+    relay: Relay
+    lang: str
+    fallback: bool = field(default=False, init=False)
+
+    @property
+    def slug(self) -> str:
+        return relays_render.relay_slug(self.relay)
+
+    @property
+    def url(self) -> str:
+        return relay_page_url(self.lang, self.relay)
+
+    @property
+    def output(self) -> str:
+        return page_output(self.lang, self.slug)
+
+    @property
+    def indexable(self) -> bool:
+        """False for an unlisted relay: its page carries noindex and belongs in no sitemap."""
+        return self.relay.listed
+
+
+@dataclass(frozen=True)
 class SitePlan:
     pages: tuple[PagePlan, ...]
-    translated: Mapping[str, tuple[str, ...]]  # slug → languages with a real translation
+    # slug → languages with a real translation; relay pages (servers/<domain>) have them all
+    translated: Mapping[str, tuple[str, ...]]
+    relay_pages: tuple[RelayPagePlan, ...] = ()
 
     def by_slug(self, slug: str) -> list[PagePlan]:
         return [p for p in self.pages if p.slug == slug]
 
 
-def plan_site(config: SiteConfig, content: ContentIndex) -> SitePlan:
-    """Every page in every language: the translation where it exists, else a fallback."""
+def plan_site(config: SiteConfig, content: ContentIndex, relays: Iterable[Relay] = ()) -> SitePlan:
+    """Every page in every language: the translation where it exists, else a fallback;
+    and every relay's page in every language."""
     pages: list[PagePlan] = []
     translated: dict[str, tuple[str, ...]] = {}
     for slug in content.slugs():
@@ -93,7 +134,10 @@ def plan_site(config: SiteConfig, content: ContentIndex) -> SitePlan:
                 pages.append(PagePlan(slug, lang, page, fallback=False))
             elif original is not None:
                 pages.append(PagePlan(slug, lang, original, fallback=True))
-    return SitePlan(tuple(pages), translated)
+    relay_pages = tuple(RelayPagePlan(relay, lang) for relay in relays for lang in config.languages)
+    for relay_page in relay_pages:
+        translated[relay_page.slug] = tuple(config.languages)
+    return SitePlan(tuple(pages), translated, relay_pages)
 
 
 # ---- site model ------------------------------------------------------------------------
@@ -112,6 +156,7 @@ class Site:
     languages: Mapping[str, Language]
     theme: Theme
     extra: Mapping[str, Any] = field(default_factory=dict)
+    relays: tuple[Relay, ...] = ()  # every relay of servers.yaml, listed or not, default first
 
 
 @dataclass(frozen=True)
@@ -138,7 +183,24 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
             f"create content/{config.default_language}/index.md: it is the home page",
         )
     languages = {code: make_language(code, config.locales_dir, diagnostics) for code in config.languages}
-    return Site(config, content, languages, Theme(config))
+    relays = relays_render.load_relays(config, diagnostics, today=build_date())
+    if relays:
+        _check_relay_folder_is_free(config, content, diagnostics)
+    return Site(config, content, languages, Theme(config), relays=relays)
+
+
+def _check_relay_folder_is_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
+    """A page named like the relay pages' folder would collide with it in every language."""
+    for lang in config.languages:
+        page = content.get(relays_render.RELAY_FOLDER, lang)
+        if page is not None:
+            diagnostics.error(
+                page.display_path,
+                0,
+                f"the page name `{relays_render.RELAY_FOLDER}` is taken by the relay pages "
+                f"({lang}/{relays_render.RELAY_FOLDER}/<domain>)",
+                "rename the file, e.g. to relays.md",
+            )
 
 
 # ---- rendering -------------------------------------------------------------------------
@@ -161,6 +223,7 @@ class PageRenderer:
         self.diagnostics = diagnostics
         self.markdown = MarkdownRenderer(DIRECTIVES)
         self._rendered: dict[tuple[str, str], RenderedMarkdown] = {}
+        self.relay_images = relays_render.RelayImages()
 
     def markdown_of(self, page: Page) -> RenderedMarkdown:
         key = (page.slug, page.lang)
@@ -179,6 +242,22 @@ class PageRenderer:
         body = fill_directives(rendered.html, [DIRECTIVES[d.name](context, d) for d in rendered.directives])
         html = self.site.theme.render("page.html", self.page_context(page_plan, language, rendered, body))
         return html.encode("utf-8")
+
+    def render_relay(self, relay_plan: RelayPagePlan) -> bytes:
+        """A relay's page: its facts, the Join link and its QR invite code."""
+        language = self.site.languages[relay_plan.lang]
+        relay = relay_plan.relay
+        context = {
+            **self.common_context(relay_plan.url, language),
+            "relay": relays_render.relay_facts(relay, language),
+            "qr_svg": self.relay_images.svg(relay),
+            "qr_png_href": root_prefix(relay_plan.url) + relays_render.qr_png_output(relay),
+            "canonical": self.absolute_or_relative(relay_plan.url, relay_plan.url),
+            "noindex": not relay_plan.indexable,
+            "hreflang": self.hreflang(relay_plan) if relay_plan.indexable else [],
+            "switcher": self.switcher(relay_plan),
+        }
+        return self.site.theme.render("relay.html", context).encode("utf-8")
 
     def page_context(
         self, page_plan: PagePlan, language: Language, rendered: RenderedMarkdown, body: str
@@ -237,7 +316,7 @@ class PageRenderer:
             )
         return sorted(entries, key=lambda e: (e["order"], e["href"]))
 
-    def hreflang(self, page_plan: PagePlan) -> list[dict[str, str]]:
+    def hreflang(self, page_plan: PagePlan | RelayPagePlan) -> list[dict[str, str]]:
         """Alternates for real translations only, plus x-default (the same set on each of them)."""
         langs = self.plan.translated[page_plan.slug]
         links = [
@@ -257,7 +336,7 @@ class PageRenderer:
             )
         return links
 
-    def switcher(self, page_plan: PagePlan) -> list[dict[str, Any]]:
+    def switcher(self, page_plan: PagePlan | RelayPagePlan) -> list[dict[str, Any]]:
         translated = self.plan.translated[page_plan.slug]
         return [
             {
@@ -295,16 +374,47 @@ def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
     timings["load"] = time.perf_counter() - started
     if site is None:
         return BuildResult({}, diagnostics, {}, timings)
-    plan = plan_site(site.config, site.content)
+    plan = plan_site(site.config, site.content, site.relays)
     renderer = PageRenderer(site, plan, diagnostics)
     files: dict[str, bytes] = {}
     for page_plan in plan.pages:
         files[page_plan.output] = renderer.render(page_plan)
+    files.update(relay_files(site, plan, renderer))
     files.update(special_pages(site, renderer))
     files.update(static_files(site))
     timings["render"] = time.perf_counter() - started - timings["load"]
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
     return BuildResult(files, diagnostics, counts, timings)
+
+
+def relay_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
+    """Each relay's page in every language, its QR code as a PNG, and servers.json."""
+    files = {relay_plan.output: renderer.render_relay(relay_plan) for relay_plan in plan.relay_pages}
+    files.update(renderer.relay_images.files(site.relays))
+    if site.relays:
+        files[relays_render.SERVERS_JSON] = relays_render.servers_json_file(
+            site.relays, relay_page_url, site.config.languages
+        )
+    return files
+
+
+def relay_page_url(lang: str, relay: Relay) -> str:
+    """The site-relative URL of a relay's page: `de/servers/nine.testrun.org`."""
+    return page_url(lang, relays_render.relay_slug(relay))
+
+
+def render_relay_list(context: RenderContext, directive: Directive) -> str:
+    """`{% relays %}`: the listed relays, default first, each linking to its page here."""
+    language = context.language
+
+    def href(relay: Relay) -> str:
+        return relative_href(context.plan.url, relay_page_url(language.code, relay))
+
+    entries = relays_render.relay_list_entries(context.site.relays, language, href)
+    return context.site.theme.render("relay-list.html", {"lang": language, "relays": entries})
+
+
+DIRECTIVES["relays"] = render_relay_list
 
 
 def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
