@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import re
 import struct
 import subprocess
 import sys
@@ -15,16 +14,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import resvg_py
-import zxingcpp
 from PIL import Image
 
 from chatmail_site.errors import Diagnostics
 from chatmail_site.qr import qr_matrix, qr_png, qr_svg
 from chatmail_site.servers import Relay, load_servers
+from tests.support.qr import decode, rasterise_svg
 
 ROOT = Path(__file__).resolve().parent.parent
-SVG_PIXELS_PER_MODULE = 10
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +39,6 @@ def relays(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Relay]:
     loaded = load_servers(path, diagnostics, today=date(2025, 1, 1))
     assert list(diagnostics) == []
     return {relay.domain: relay for relay in loaded}
-
-
-def decode(image: Image.Image) -> zxingcpp.Result:
-    (result,) = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    return result
-
-
-def rasterise_svg(svg: str) -> Image.Image:
-    """Render the SVG with resvg, a real SVG renderer, at a whole number of pixels per module."""
-    modules = int(re.search(r'viewBox="0 0 (\d+) \1"', svg)[1])
-    side = modules * SVG_PIXELS_PER_MODULE
-    png = resvg_py.svg_to_bytes(svg_string=svg, width=side, height=side)
-    return Image.open(io.BytesIO(png)).convert("L")
 
 
 def png_image(payload: str, scale: int = 8) -> Image.Image:
