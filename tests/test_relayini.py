@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from chatmail_site.errors import Diagnostics, Severity
 from chatmail_site.relayini import KNOWN_KEYS, RelayIni, load_relay_ini
@@ -242,3 +244,32 @@ def test_missing_file_is_a_diagnostic(tmp_path):
 def test_default_section_does_not_leak_into_params(tmp_path):
     relay, _ = load_text(tmp_path, "[DEFAULT]\nmax_message_size = 5\n[params]\nmail_domain = a.example\n")
     assert relay is not None and relay.max_message_size == 31457280
+
+
+INI_PIECES = st.sampled_from(
+    [
+        "[params]",
+        "[other]",
+        "mail_domain = a.example",
+        "max_mailbox_size = 1G",
+        "privacy_postal =",
+        "    Street 1",
+        "# comment",
+        "",
+        "=",
+        "key",
+        "  indented = 1",
+        "username_min_length = 99",
+        "[",
+        "\udcff",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(INI_PIECES | st.text(max_size=20), max_size=12))
+def test_any_text_gives_a_result_or_diagnostics_never_an_exception(tmp_path, lines):
+    data = "\n".join(lines).encode("utf-8", errors="surrogateescape")
+    relay, diagnostics = load_text(tmp_path, data)
+    assert (relay is None) == bool(diagnostics.errors)
+    assert all(d.line >= 0 and d.hint for d in diagnostics.errors)
