@@ -54,8 +54,8 @@ install_without_starting_services() {
     return "$status"
 }
 
-# On machines where systemd ignores policy-rc.d in a later upgrade, make sure the freshly
-# installed Debian nginx service is not left running.
+# Should the service manager have started the freshly installed nginx regardless of the
+# policy, stop it so it does not hold port 80 beside the tests' own servers.
 stop_debian_nginx_service() {
     if [[ -d /run/systemd/system ]] && systemctl is-active --quiet nginx 2>/dev/null; then
         systemctl stop nginx
