@@ -88,6 +88,7 @@ class DeployPlan:
         domain = _checked_domain("domain", self.domain)
         fill = {
             "domain": domain,
+            "languages": tuple(self.languages),
             "invite_uri": self.invite_uri or f"DCACCOUNT:https://{domain}/new",
             "web_root": self.web_root or f"/var/www/{domain}",
             "tls_certificate": self.tls_certificate or f"/etc/letsencrypt/live/{domain}/fullchain.pem",
