@@ -15,11 +15,15 @@ from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from .errors import Diagnostics
+
+# The language the theme's strings are written in (the msgids of every catalog).
+THEME_SOURCE_LANGUAGE = "en"
 
 
 def parse_locale(tag: str) -> Locale | None:
@@ -38,28 +42,73 @@ def is_language_tag(tag: str) -> bool:
 
 def catalog_path(locales_dir: Path, tag: str) -> Path:
     """Where the theme catalog of a language lives (Babel names folders like `pt_BR`)."""
-    return locales_dir / tag.replace("-", "_") / "LC_MESSAGES" / "messages.po"
+    return locales_dir / babel_locale_name(tag) / "LC_MESSAGES" / "messages.po"
 
 
-def load_translations(locales_dir: Path, tag: str, diagnostics: Diagnostics) -> gettext.NullTranslations:
-    """Read a language's .po catalog straight from source; untranslated strings stay English."""
-    path = catalog_path(locales_dir, tag)
-    if not path.is_file():
-        return gettext.NullTranslations()
+def babel_locale_name(tag: str) -> str:
+    """The folder and header name Babel and gettext use for a language tag (`pt-BR` → `pt_BR`)."""
+    return tag.replace("-", "_")
+
+
+def find_catalog(locales_dirs: list[Path], tag: str) -> Path | None:
+    """The first catalog of a language among the given folders (the site's own first)."""
+    for folder in locales_dirs:
+        path = catalog_path(folder, tag)
+        if path.is_file():
+            return path
+    return None
+
+
+def read_catalog(path: Path, tag: str, diagnostics: Diagnostics) -> Catalog | None:
+    """Parse a .po file, reporting a broken one at its line instead of raising."""
     try:
         with path.open("rb") as handle:
-            catalog = read_po(handle, locale=tag.replace("-", "_"), abort_invalid=True)
+            return read_po(handle, locale=babel_locale_name(tag), abort_invalid=True)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
         line = getattr(exc, "lineno", 0) or 0
         diagnostics.error(
             path, line, f"the catalog cannot be read: {exc}", "open it in Poedit to find the broken entry"
         )
-        return gettext.NullTranslations()
+        return None
+
+
+def drop_broken_translations(catalog: Catalog, path: Path, diagnostics: Diagnostics) -> None:
+    """Report and blank translations whose placeholders do not match their source string.
+
+    A translation that drops or renames `%(language)s` would make rendering fail; the reader
+    gets the English string instead, and the translator a message naming the entry.
+    """
+    for message, problems in catalog.check():
+        for problem in problems:
+            diagnostics.warning(
+                path,
+                message.lineno,
+                f"the translation of {message.id!r} is not used: {problem}",
+                "keep every %(name)s placeholder of the English text, spelled exactly the same",
+            )
+        message.string = ("", "") if message.pluralizable else ""
+
+
+def compiled_mo(catalog: Catalog) -> bytes:
+    """The .mo form of a catalog: what the build reads, and what `i18n compile` writes."""
     buffer = io.BytesIO()
     # Fuzzy entries are drafts a translator has not confirmed; they must not reach readers.
     write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer)
+    return buffer.getvalue()
+
+
+def translations_from_catalog(catalog: Catalog) -> gettext.NullTranslations:
+    """gettext translations for a parsed catalog, without writing any file."""
+    return Translations(io.BytesIO(compiled_mo(catalog)))
+
+
+def load_translations(path: Path, tag: str, diagnostics: Diagnostics) -> gettext.NullTranslations:
+    """Read a language's .po catalog straight from source; untranslated strings stay English."""
+    catalog = read_catalog(path, tag, diagnostics)
+    if catalog is None:
+        return gettext.NullTranslations()
+    drop_broken_translations(catalog, path, diagnostics)
+    return translations_from_catalog(catalog)
 
 
 @dataclass(frozen=True)
@@ -69,10 +118,21 @@ class Language:
     code: str
     locale: Locale
     translations: gettext.NullTranslations = field(compare=False, repr=False)
+    # The language the theme's strings come out in: the reader's own when the site has a
+    # catalog for it, else the language the theme is written in.
+    ui_code: str = THEME_SOURCE_LANGUAGE
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.locale.text_direction == "rtl" else "ltr"
+        return locale_direction(self.locale)
+
+    @cached_property
+    def ui_locale(self) -> Locale:
+        return parse_locale(self.ui_code) or self.locale
+
+    @property
+    def ui_direction(self) -> str:
+        return locale_direction(self.ui_locale)
 
     @cached_property
     def native_name(self) -> str:
@@ -84,6 +144,13 @@ class Language:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.translations.ngettext(singular, plural, count)
+
+    def ui_language_name(self, tag: str) -> str:
+        """The name of another language in the language of the theme's strings."""
+        other = parse_locale(tag)
+        if other is None:
+            return tag
+        return other.get_display_name(self.ui_locale) or tag
 
     def language_name(self, tag: str) -> str:
         """The name of another language, in this language ("Polnisch" on a German page)."""
@@ -101,8 +168,30 @@ class Language:
         return format_skeleton("yMMMM", value, locale=self.locale)
 
 
+def locale_direction(locale: Locale) -> str:
+    return "rtl" if locale.text_direction == "rtl" else "ltr"
+
+
 def make_language(code: str, locales_dir: Path, diagnostics: Diagnostics) -> Language:
-    """Build the context of one language the site offers (the code was validated already)."""
+    """Build the context of one language the site offers (the code was validated already).
+
+    The site's own catalog wins; without one, the catalog shipped with the tool is used, so a
+    new site gets the bundled theme translations for free.
+    """
     locale = parse_locale(code)
     assert locale is not None, f"unvalidated language {code!r}"
-    return Language(code, locale, load_translations(locales_dir, code, diagnostics))
+    path = find_catalog([locales_dir, bundled_locales_dir()], code)
+    translations = (
+        load_translations(path.parent.parent.parent, code, diagnostics)
+        if path
+        else gettext.NullTranslations()
+    )
+    speaks_source = locale.language == THEME_SOURCE_LANGUAGE
+    return Language(code, locale, translations, code if path or speaks_source else THEME_SOURCE_LANGUAGE)
+
+
+def bundled_locales_dir() -> Path:
+    """The theme catalogs shipped with the tool (installed copy first, else the checkout)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "_locales"
+    return installed if installed.is_dir() else package.parent / "locales"

@@ -1,0 +1,484 @@
+"""The translator's commands: theme catalogs (extract, init, update, compile, check),
+stamping translated pages with the version of their source, and the translation status.
+
+Catalogs are plain gettext files written with Babel's own API, so Poedit, Weblate and
+Transifex open them as they are. The build reads the .po files directly; `compile` writes
+.mo files only for other gettext tools, and `check` makes sure any .mo present matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract
+from babel.messages.pofile import read_po, write_po
+
+from . import __version__
+from .config import SiteConfig, bundled_dir, load_config
+from .content import display_path, load_content
+from .errors import Diagnostics
+from .front_matter import read_page_text, split_front_matter
+from .i18n import (
+    babel_locale_name,
+    catalog_path,
+    compiled_mo,
+    drop_broken_translations,
+    is_language_tag,
+    parse_locale,
+    read_catalog,
+)
+from .status import SOURCE_HASH_KEY, format_matrix, format_status_json, site_status, source_hash
+
+EXIT_OK = 0  # the same exit codes as every other command (see cli.py)
+EXIT_FAILED = 1
+TEMPLATE_NAME = "messages.pot"
+JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
+JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
+# `{# Translators: … #}` in a template reaches the translator as a comment on the string.
+COMMENT_TAGS = ("Translators:",)
+PO_WIDTH = 76
+_HASH_LINE = re.compile(rf"^{SOURCE_HASH_KEY}[ \t]*:")
+
+
+# ---- sources of the theme's strings ----------------------------------------------------
+
+
+def message_sources(config: SiteConfig) -> list[tuple[Path, str, str]]:
+    """(file, extraction method, name in the catalog) for every file with theme strings."""
+    from .templates import theme_dirs  # the theme module pulls in Jinja; only extraction needs it
+
+    sources: dict[str, tuple[Path, str, str]] = {}
+    for directory in theme_dirs(config):  # the site's own templates override the theme's
+        for path in sorted((directory / "templates").rglob("*.html")):
+            name = path.relative_to(directory / "templates").as_posix()
+            sources.setdefault(name, (path, JINJA_EXTRACTOR, _shown(config, path)))
+    package = Path(__file__).resolve().parent
+    python = [(path, "python", _shown(config, path)) for path in sorted(package.glob("*.py"))]
+    return [sources[name] for name in sorted(sources)] + python
+
+
+def _shown(config: SiteConfig, path: Path) -> str:
+    """A stable, relative name for a source file, so catalogs do not depend on the checkout."""
+    for base in (config.root, bundled_dir("themes").parent):
+        try:
+            return path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def extract_messages(config: SiteConfig) -> Catalog:
+    """The catalog template: every translatable string of the theme and of the tool."""
+    catalog = Catalog(
+        project="chatmail-site",
+        version=__version__,
+        copyright_holder="the chatmail-site authors",
+        creation_date=release_date(),
+        charset="utf-8",
+        fuzzy=False,
+    )
+    for path, method, shown in message_sources(config):
+        options = JINJA_OPTIONS if method == JINJA_EXTRACTOR else {}
+        with path.open("rb") as handle:
+            found = extract(
+                method,
+                handle,
+                keywords=DEFAULT_KEYWORDS,
+                comment_tags=COMMENT_TAGS,
+                options=options,
+                strip_comment_tags=True,
+            )
+            for lineno, message, comments, context in found:
+                catalog.add(message, None, [(shown, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def release_date() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH when set, so regenerated catalogs are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), UTC)
+    return datetime.now(UTC)
+
+
+def message_keys(catalog: Catalog) -> set[tuple[str, str | None]]:
+    """The strings a catalog covers (obsolete entries and the header left out)."""
+    return {(_msgid(m.id), m.context) for m in catalog if m.id}
+
+
+def _msgid(value: str | tuple[str, ...]) -> str:
+    return value if isinstance(value, str) else "\x00".join(value)
+
+
+def _signature(catalog: Catalog) -> list[tuple[object, ...]]:
+    """Everything about a catalog's entries, but not its header dates."""
+    entries = [
+        (
+            _msgid(m.id),
+            m.context,
+            m.string,
+            tuple(m.locations),
+            tuple(m.auto_comments),
+            tuple(sorted(m.flags)),
+        )
+        for m in catalog
+        if m.id
+    ]
+    obsolete = [(_msgid(m.id), m.context, m.string) for m in catalog.obsolete.values()]
+    return entries + obsolete
+
+
+def po_bytes(catalog: Catalog) -> bytes:
+    from io import BytesIO
+
+    buffer = BytesIO()
+    write_po(buffer, catalog, width=PO_WIDTH, include_previous=True)
+    return buffer.getvalue()
+
+
+def read_po_file(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale, abort_invalid=True)
+
+
+def catalog_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
+    """(language tag, .po path) for every language catalog of the site."""
+    if not config.locales_dir.is_dir():
+        return
+    for folder in sorted(config.locales_dir.iterdir()):
+        path = folder / "LC_MESSAGES" / "messages.po"
+        if path.is_file():
+            yield folder.name.replace("_", "-"), path
+
+
+def template_path(config: SiteConfig) -> Path:
+    return config.locales_dir / TEMPLATE_NAME
+
+
+# ---- commands --------------------------------------------------------------------------
+
+
+def extract_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """Write locales/messages.pot from the theme; untouched when its strings did not change."""
+    catalog = extract_messages(config)
+    target = template_path(config)
+    if target.is_file() and _signature(read_po_file(target)) == _signature(catalog):
+        return [f"{display_path(config, target)}: up to date ({len(message_keys(catalog))} strings)"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(po_bytes(catalog))
+    return [f"{display_path(config, target)}: written ({len(message_keys(catalog))} strings)"]
+
+
+def init_command(config: SiteConfig, diagnostics: Diagnostics, tag: str) -> list[str]:
+    """Start the catalog of a new language from the template, with CLDR's plural rules."""
+    if not is_language_tag(tag):
+        diagnostics.error(
+            "locales", 0, f"`{tag}` is not a language tag Babel knows", "use tags like sk, pt-BR"
+        )
+        return []
+    target = catalog_path(config.locales_dir, tag)
+    if target.exists():
+        diagnostics.error(
+            display_path(config, target), 0, "this catalog exists already", "run `chatmail-site i18n update`"
+        )
+        return []
+    template = _read_template(config, diagnostics)
+    if template is None:
+        return []
+    catalog = read_po_file(template_path(config), locale=babel_locale_name(tag))
+    locale = parse_locale(tag)
+    catalog.revision_date = release_date()
+    catalog.language_team = locale.get_display_name("en") if locale else tag
+    catalog.fuzzy = False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(po_bytes(catalog))
+    return [f"{display_path(config, target)}: created with {len(message_keys(catalog))} strings to translate"]
+
+
+def update_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """Bring every language catalog in line with the template, keeping existing translations."""
+    template_file = _read_template(config, diagnostics)
+    if template_file is None:
+        return []
+    template = read_po_file(template_file)
+    report = []
+    for tag, path in catalog_files(config):
+        catalog = read_catalog(path, tag, diagnostics)
+        if catalog is None:
+            continue
+        before = _signature(catalog)
+        catalog.update(template, update_header_comment=False, update_creation_date=False)
+        shown = display_path(config, path)
+        if _signature(catalog) == before:
+            report.append(f"{shown}: up to date")
+            continue
+        path.write_bytes(po_bytes(catalog))
+        report.append(f"{shown}: updated, {_progress(catalog)}")
+    return report
+
+
+def compile_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """Write messages.mo beside each catalog, for gettext tools other than the build."""
+    report = []
+    for tag, path in catalog_files(config):
+        catalog = read_catalog(path, tag, diagnostics)
+        if catalog is None:
+            continue
+        drop_broken_translations(catalog, path, diagnostics)
+        target = path.with_suffix(".mo")
+        data = compiled_mo(catalog)
+        if not target.is_file() or target.read_bytes() != data:
+            target.write_bytes(data)
+        report.append(f"{display_path(config, target)}: {_progress(catalog)}")
+    return report
+
+
+def check_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
+    """Report a stale template, catalogs behind the template, broken entries and stale .mo files."""
+    template_file = _read_template(config, diagnostics)
+    if template_file is None:
+        return []
+    template = read_po_file(template_file)
+    _check_template(config, template, diagnostics)
+    report = []
+    for tag, path in catalog_files(config):
+        catalog = _check_catalog(config, tag, path, template, diagnostics)
+        if catalog is not None:
+            report.append(f"{display_path(config, path)}: {_progress(catalog)}")
+    return report
+
+
+def _check_template(config: SiteConfig, template: Catalog, diagnostics: Diagnostics) -> None:
+    wanted = message_keys(extract_messages(config))
+    present = message_keys(template)
+    if wanted != present:
+        diagnostics.error(
+            display_path(config, template_path(config)),
+            0,
+            f"the template is stale: {len(wanted - present)} theme strings are missing from it "
+            f"and {len(present - wanted)} are no longer used",
+            "run `chatmail-site i18n extract`, then `chatmail-site i18n update`",
+        )
+
+
+def _check_catalog(
+    config: SiteConfig, tag: str, path: Path, template: Catalog, diagnostics: Diagnostics
+) -> Catalog | None:
+    shown = display_path(config, path)
+    try:
+        as_written = read_po_file(path)
+    except Exception as exc:  # Babel raises several unrelated types for broken catalogs
+        diagnostics.error(shown, getattr(exc, "lineno", 0) or 0, f"the catalog cannot be read: {exc}")
+        return None
+    expected = Catalog(locale=babel_locale_name(tag))
+    if as_written.locale_identifier != expected.locale_identifier:
+        diagnostics.error(
+            shown,
+            0,
+            f"the header says `Language: {as_written.locale_identifier or ''}`, "
+            f"but the folder is {babel_locale_name(tag)}",
+            f"set the Language header to {babel_locale_name(tag)}",
+        )
+    elif as_written.plural_forms != expected.plural_forms:
+        diagnostics.error(
+            shown, 0, f"the Plural-Forms header is not CLDR's: {expected.plural_forms}", "copy that value"
+        )
+    if message_keys(as_written) != message_keys(template):
+        diagnostics.error(
+            shown, 0, "the catalog is not updated to the template", "run `chatmail-site i18n update`"
+        )
+    for message, problems in as_written.check():
+        for problem in problems:
+            diagnostics.error(shown, message.lineno, f"the translation of {message.id!r}: {problem}")
+    mo = path.with_suffix(".mo")
+    if mo.is_file() and mo.read_bytes() != compiled_mo(as_written):
+        diagnostics.error(
+            display_path(config, mo),
+            0,
+            "the compiled catalog does not match its .po file",
+            "run `chatmail-site i18n compile`",
+        )
+    return as_written
+
+
+def _progress(catalog: Catalog) -> str:
+    messages = [m for m in catalog if m.id]
+    done = sum(1 for m in messages if m.string and (not isinstance(m.string, tuple) or all(m.string)))
+    fuzzy = sum(1 for m in messages if m.fuzzy)
+    return f"{done} of {len(messages)} strings translated" + (f", {fuzzy} to review (fuzzy)" if fuzzy else "")
+
+
+def _read_template(config: SiteConfig, diagnostics: Diagnostics) -> Path | None:
+    path = template_path(config)
+    if not path.is_file():
+        diagnostics.error(
+            display_path(config, path), 0, "there is no catalog template", "run `chatmail-site i18n extract`"
+        )
+        return None
+    return path
+
+
+# ---- stamping translated pages ---------------------------------------------------------
+
+
+def stamp_command(config: SiteConfig, diagnostics: Diagnostics, files: list[str]) -> list[str]:
+    """Record in each translated page the hash of its original's current text."""
+    content = load_content(config, Diagnostics())  # problems in other pages do not stop a stamp
+    report = []
+    for name in files:
+        path = Path(name).absolute()
+        shown = display_path(config, path)
+        where = _page_location(config, path)
+        if where is None:
+            diagnostics.error(
+                shown, 0, "this is not a page of the site", "name a file like content/de/index.md"
+            )
+            continue
+        lang, slug = where
+        if lang == config.default_language:
+            diagnostics.error(
+                shown,
+                0,
+                "this is an original, not a translation",
+                f"stamp its translations in content/<lang>/{slug}.md",
+            )
+            continue
+        original = content.get(slug, config.default_language)
+        if original is None:
+            diagnostics.error(
+                shown,
+                0,
+                f"there is no original content/{config.default_language}/{slug}.md to stamp against",
+                "a translation is stamped with the version of its original it translates",
+            )
+            continue
+        value = source_hash(original)
+        changed = write_stamp(path, shown, value, diagnostics)
+        if changed is not None:
+            report.append(
+                f"{shown}: {'stamped' if changed else 'already stamped'} {SOURCE_HASH_KEY}: {value}"
+            )
+    return report
+
+
+def _page_location(config: SiteConfig, path: Path) -> tuple[str, str] | None:
+    try:
+        relative = path.resolve().relative_to(config.content_dir.resolve())
+    except ValueError:
+        return None
+    if len(relative.parts) != 2 or relative.suffix != ".md" or not path.is_file():
+        return None
+    return relative.parts[0], relative.stem
+
+
+def write_stamp(path: Path, shown: str, value: str, diagnostics: Diagnostics) -> bool | None:
+    """Set `source_hash: VALUE` in a page's front matter, leaving every other byte as it was.
+
+    Returns whether the file changed, or None after reporting why it cannot be stamped.
+    """
+    text = read_page_text(path, shown, diagnostics)
+    if text is None or split_front_matter(text, shown, diagnostics) is None:
+        return None
+    raw = path.read_bytes()
+    bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
+    lines = raw[len(bom) :].decode("utf-8").splitlines(keepends=True)
+    newline = "\r\n" if lines[0].endswith("\r\n") else "\n"
+    closing = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
+    entry = f"{SOURCE_HASH_KEY}: {_yaml_string(value)}"
+    existing = next((i for i in range(1, closing) if _HASH_LINE.match(lines[i])), None)
+    if existing is None:
+        lines.insert(closing, entry + newline)
+    else:
+        ending = lines[existing][len(lines[existing].rstrip("\r\n")) :] or newline
+        lines[existing] = entry + ending
+    updated = bom + "".join(lines).encode("utf-8")
+    if updated == raw:
+        return False
+    path.write_bytes(updated)
+    return True
+
+
+def _yaml_string(value: str) -> str:
+    """The value as YAML, quoted only when YAML would read it as a number."""
+    return value if yaml.safe_load(f"k: {value}")["k"] == value else f'"{value}"'
+
+
+# ---- command line ----------------------------------------------------------------------
+
+Action = Callable[[SiteConfig, Diagnostics, argparse.Namespace], list[str]]
+I18N_ACTIONS: dict[str, tuple[str, Action]] = {
+    "extract": ("write locales/messages.pot from the theme's strings", lambda c, d, a: extract_command(c, d)),
+    "init": ("start the catalog of a new language", lambda c, d, a: init_command(c, d, a.language)),
+    "update": ("update every language catalog to the template", lambda c, d, a: update_command(c, d)),
+    "compile": ("write .mo files for other gettext tools", lambda c, d, a: compile_command(c, d)),
+    "check": (
+        "fail when the template, catalogs or .mo files are out of date",
+        lambda c, d, a: check_command(c, d),
+    ),
+    "stamp": (
+        "record in translated pages which version of the original they translate",
+        lambda c, d, a: stamp_command(c, d, a.files),
+    ),
+}
+
+
+def register_commands(commands: argparse._SubParsersAction, add_site_option: Callable) -> None:
+    """Add `i18n …` and `status` to the command line."""
+    i18n = commands.add_parser("i18n", help="manage translations of the theme and of pages")
+    actions = i18n.add_subparsers(title="actions", metavar="ACTION", required=True)
+    for name, (summary, _action) in I18N_ACTIONS.items():
+        parser = actions.add_parser(name, help=summary)
+        add_site_option(parser)
+        if name == "init":
+            parser.add_argument("language", help="the language tag, e.g. sk or pt-BR")
+        if name == "stamp":
+            parser.add_argument(
+                "files", nargs="+", metavar="FILE", help="translated pages, e.g. content/de/index.md"
+            )
+        parser.set_defaults(handler=run_i18n, action=name)
+    status = commands.add_parser("status", help="show how far each language is translated")
+    add_site_option(status)
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=run_status)
+
+
+def _load(args: argparse.Namespace, diagnostics: Diagnostics) -> SiteConfig | None:
+    config = load_config(Path(args.site), diagnostics)
+    if config is None:
+        _print_diagnostics(diagnostics)
+    return config
+
+
+def run_i18n(args: argparse.Namespace) -> int:
+    diagnostics = Diagnostics()
+    config = _load(args, diagnostics)
+    if config is None:
+        return EXIT_FAILED
+    report = I18N_ACTIONS[args.action][1](config, diagnostics, args)
+    for line in report:
+        print(line)
+    _print_diagnostics(diagnostics)
+    return EXIT_FAILED if diagnostics.errors else EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    diagnostics = Diagnostics()
+    config = _load(args, diagnostics)
+    if config is None:
+        return EXIT_FAILED
+    status = site_status(config.languages, load_content(config, diagnostics))
+    sys.stdout.write(format_status_json(status) if args.json else format_matrix(status))
+    return EXIT_OK
+
+
+def _print_diagnostics(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics.sorted():
+        print(diagnostic.format(), file=sys.stderr)
