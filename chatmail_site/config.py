@@ -11,7 +11,9 @@ from .i18n import is_language_tag
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
 CONFIG_FILE = "site.yaml"
-KNOWN_KEYS = frozenset({"title", "default_language", "languages", "base_url", "theme", "donate", "fronts"})
+KNOWN_KEYS = frozenset(
+    {"title", "default_language", "languages", "base_url", "theme", "donate", "fronts", "translate_url"}
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class SiteConfig:
     theme: str = "default"
     donate: str = "donate"
     fronts: str | None = None
+    # Where the notice on untranslated pages sends readers who want to help: a page slug or a URL.
+    translate_url: str = "translate"
 
     @property
     def content_dir(self) -> Path:
@@ -46,6 +50,10 @@ class SiteConfig:
     @property
     def donate_is_url(self) -> bool:
         return urlsplit(self.donate).scheme in ("http", "https")
+
+    @property
+    def translate_is_url(self) -> bool:
+        return urlsplit(self.translate_url).scheme in ("http", "https")
 
     def with_base_url(self, base_url: str | None) -> SiteConfig:
         """The same site published under another base URL (a preview path, a mirror)."""
@@ -111,6 +119,7 @@ def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagn
     theme = expect_text(data, "theme", str(path), diagnostics) or "default"
     donate = expect_text(data, "donate", str(path), diagnostics) or "donate"
     fronts = expect_text(data, "fronts", str(path), diagnostics)
+    translate_url = expect_text(data, "translate_url", str(path), diagnostics) or "translate"
     base_url = _base_url(data, path, diagnostics)
     languages = _languages(site_dir, data, path, diagnostics)
     default = expect_text(data, "default_language", str(path), diagnostics) or (
@@ -140,7 +149,7 @@ def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagn
             f"the theme `{theme}` does not exist",
             f"create themes/{theme}/ or use `theme: default`",
         )
-    return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts)
+    return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts, translate_url)
 
 
 def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | None:
