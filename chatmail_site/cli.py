@@ -10,6 +10,8 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildResult, build_site
+from .check import base_path_of, check_links, read_output
+from .config import load_config
 from .errors import Diagnostics
 from .output import OutputError, write_atomically
 
@@ -49,6 +51,11 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
     build.set_defaults(handler=run_build)
+    check = commands.add_parser("check", help="check that every link, anchor and asset of the site resolves")
+    add_site_option(check)
+    check.add_argument("--out", help="check this already built output folder instead of building in memory")
+    check.add_argument("--external", action="store_true", help="also fetch outside links (needs the network)")
+    check.set_defaults(handler=run_check)
     return parser
 
 
@@ -80,6 +87,32 @@ def run_build(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     print(summary_line(result, time.perf_counter() - started, failed, args.strict))
     return EXIT_CONTENT_ERROR if failed else EXIT_OK
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Report every broken link as `page: link: reason`; exit 1 if there is any."""
+    site_dir = Path(args.site)
+    # The base path of site.yaml tells which root-relative links stay inside the site.
+    config = load_config(site_dir, Diagnostics()) if (site_dir / "site.yaml").is_file() else None
+    if args.out:
+        out_dir = Path(args.out)
+        if not out_dir.is_dir():
+            print(f"chatmail-site: error: the output folder {out_dir} does not exist", file=sys.stderr)
+            return EXIT_USAGE
+        files = read_output(out_dir)
+    else:
+        result = build_site(site_dir)
+        print_diagnostics(result.diagnostics)
+        if result.diagnostics.failed(strict=False):
+            print("check failed: the site does not build")
+            return EXIT_CONTENT_ERROR
+        files = result.files
+    broken = check_links(files, base_path_of(config.base_url if config else None), external=args.external)
+    for link in broken:
+        print(link.format())
+    pages = sum(1 for path in files if path.endswith(".html"))
+    print(f"checked {plural(pages, 'page')}: {plural(len(broken), 'broken link')}", file=sys.stderr)
+    return EXIT_CONTENT_ERROR if broken else EXIT_OK
 
 
 def summary_line(result: BuildResult, elapsed: float, failed: bool, strict: bool) -> str:
