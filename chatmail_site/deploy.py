@@ -35,6 +35,11 @@ TLS12_CIPHERS = ":".join(
 )
 HTML_CACHE_CONTROL = "no-cache"
 ASSET_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# Assets under a stable name (a logo that Markdown links to) may change with the next deploy.
+STABLE_ASSET_CACHE_CONTROL = "public, max-age=3600"
+# A fingerprinted name carries the first 10 hex digits of its content's SHA-256 (the theme
+# writes `style.<hash>.css`), so its content never changes and caching it for a year is safe.
+FINGERPRINTED_ASSET = r"\.[0-9a-f]{10}\.(?:css|js)$"
 
 _LANGUAGE_CODE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
 _ASSET_PREFIX = re.compile(r"^/[A-Za-z0-9._-]+/$")
@@ -353,6 +358,16 @@ def _well_known_locations(plan: DeployPlan) -> list[str]:
     return lines
 
 
+def _asset_locations(plan: DeployPlan) -> list[str]:
+    fingerprinted = _block(
+        f'location ~ "{FINGERPRINTED_ASSET}"', [*_headers(plan, ASSET_CACHE_CONTROL), "try_files $uri =404;"]
+    )
+    return _block(
+        f"location {plan.asset_prefix}",
+        [*_headers(plan, STABLE_ASSET_CACHE_CONTROL), "try_files $uri =404;", *fingerprinted],
+    )
+
+
 def _refused_locations() -> list[str]:
     # 404 rather than 403, so the answer does not reveal whether such a file exists.
     return [
@@ -387,10 +402,7 @@ def _server_block(plan: DeployPlan) -> list[str]:
             "",
             *_root_location(plan),
             *_newemail_location(plan),
-            *_block(
-                f"location {plan.asset_prefix}",
-                [*_headers(plan, ASSET_CACHE_CONTROL), "try_files $uri =404;"],
-            ),
+            *_asset_locations(plan),
             *_language_locations(plan),
             *_well_known_locations(plan),
             *_refused_locations(),
@@ -458,6 +470,7 @@ The config serves:
   language's own 404 page.
 - `/new` sends Delta Chat to `{plan.invite_uri}` on GET and passes POST to the
   account-creation FastCGI socket `{plan.newemail_socket}`.
-- `{plan.asset_prefix}` files are cached for a year; pages are revalidated on every visit.
+- Fingerprinted files in `{plan.asset_prefix}` (`name.<10 hex digits>.css` or `.js`) are cached
+  for a year, other files there for an hour; pages are revalidated on every visit.
 - Dotfiles and `/deploy/` are refused.
 """

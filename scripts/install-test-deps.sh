@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PYTHON="${PYTHON:-python}"
-APT_PACKAGES=(nginx chromium fonts-dejavu-core)
+APT_PACKAGES=(nginx openssl chromium fonts-dejavu-core)
 POLICY_RC=/usr/sbin/policy-rc.d
 
 log() {

@@ -17,6 +17,7 @@ from chatmail_site.deploy import (
     HSTS,
     MTA_STS_PATH,
     PERMISSIONS_POLICY,
+    STABLE_ASSET_CACHE_CONTROL,
     DeployPlan,
     DeployPlanError,
     config_file_name,
@@ -37,7 +38,8 @@ from tests.support.nginx import (
 pytestmark = pytest.mark.nginx
 
 DOMAIN = "chat.example.org"
-ASSET = "assets/app.5d41402a.css"
+ASSET = "assets/app.5d41402a9b.css"
+STABLE_ASSET = "assets/logos/chatmail.svg"
 # nl has a folder with a 404 page but no home page, so `/` must never send anyone there.
 PAGES = {
     "en": frozenset({"index", "chatmail", "404"}),
@@ -70,6 +72,7 @@ def make_web_root(root: Path) -> Path:
         for slug in slugs:
             write_with_gzip(root / language / f"{slug}.html", page_body(language, slug))
     write_with_gzip(root / ASSET, b"body { color: #222; }\n")
+    write_with_gzip(root / STABLE_ASSET, b"<svg xmlns='http://www.w3.org/2000/svg'/>\n")
     (root / ".env").write_text("SECRET=dotfile\n")
     (root / "de" / ".secret.html").write_text("SECRET=hidden page\n")
     (root / "deploy" / "nginx").mkdir(parents=True)
@@ -254,6 +257,14 @@ def test_assets_are_cached_for_a_year(nginx: RunningNginx):
     assert response.getheader("Cache-Control") == ASSET_CACHE_CONTROL
     assert response.getheader("Content-Type").startswith("text/css")
     assert gzip.decompress(body) == b"body { color: #222; }\n"
+    assert_security_headers(response)
+
+
+def test_assets_without_a_fingerprint_get_a_short_cache(nginx: RunningNginx):
+    response, body = nginx.request("GET", f"/{STABLE_ASSET}")
+    assert response.status == 200
+    assert response.getheader("Cache-Control") == STABLE_ASSET_CACHE_CONTROL
+    assert body == b"<svg xmlns='http://www.w3.org/2000/svg'/>\n"
     assert_security_headers(response)
 
 
