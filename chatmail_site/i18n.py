@@ -181,11 +181,7 @@ def make_language(code: str, locales_dir: Path, diagnostics: Diagnostics) -> Lan
     locale = parse_locale(code)
     assert locale is not None, f"unvalidated language {code!r}"
     path = find_catalog([locales_dir, bundled_locales_dir()], code)
-    translations = (
-        load_translations(path.parent.parent.parent, code, diagnostics)
-        if path
-        else gettext.NullTranslations()
-    )
+    translations = load_translations(path, code, diagnostics) if path else gettext.NullTranslations()
     speaks_source = locale.language == THEME_SOURCE_LANGUAGE
     return Language(code, locale, translations, code if path or speaks_source else THEME_SOURCE_LANGUAGE)
 

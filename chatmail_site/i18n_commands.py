@@ -72,7 +72,7 @@ def _shown(config: SiteConfig, path: Path) -> str:
             return path.resolve().relative_to(base.resolve()).as_posix()
         except ValueError:
             continue
-    return path.name
+    return str(path)
 
 
 def extract_messages(config: SiteConfig) -> Catalog:
@@ -335,7 +335,7 @@ def stamp_command(config: SiteConfig, diagnostics: Diagnostics, files: list[str]
     report = []
     for name in files:
         path = Path(name).absolute()
-        shown = display_path(config, path)
+        shown = _shown(config, path)
         where = _page_location(config, path)
         if where is None:
             diagnostics.error(
