@@ -1,0 +1,82 @@
+"""The bundled site as readers meet it, for browser and accessibility tests.
+
+`build_reader_site` builds a copy of the bundled site with one right-to-left language added
+(Arabic, with only its home page written), so one build holds every kind of page: the root
+language chooser, home, chatmail, donate, relay, 404, a right-to-left page and a fallback page
+(the Arabic chatmail page, shown in the original language).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from chatmail_site.cli import main
+from chatmail_site.errors import Diagnostics
+from chatmail_site.servers import Relay, load_servers
+from tests.support.sites import copy_bundled_site, page
+
+RTL_LANGUAGE = "ar"
+RTL_HOME = page(
+    "ما هو chatmail؟",
+    RTL_LANGUAGE,
+    "خوادم chatmail هي خوادم بريد إلكتروني صغيرة مصنوعة لتطبيق Delta Chat.\n\n"
+    "## ما الذي تجده هنا {#start}\n\n- [تبرع](donate)\n",
+)
+
+
+@dataclass(frozen=True)
+class ReaderSite:
+    """A built site and what the tests need to know about it."""
+
+    site_dir: Path
+    out_dir: Path
+    default_language: str
+    relay: Relay
+
+    def relay_path(self, lang: str) -> str:
+        """The URL path of the test relay's page in `lang`."""
+        return f"/{lang}/servers/{self.relay.ascii_domain}"
+
+    def page_paths(self, lang: str) -> dict[str, str]:
+        """URL paths of every kind of page, by kind; `lang` picks the language of most."""
+        return {
+            "root": "/index.html",
+            "index": f"/{lang}/",
+            "chatmail": f"/{lang}/chatmail",
+            "donate": f"/{lang}/donate",
+            "relay": self.relay_path(lang),
+            "404": f"/{lang}/no-such-page",
+            "fallback": f"/{RTL_LANGUAGE}/chatmail",
+            "rtl": f"/{RTL_LANGUAGE}/",
+        }
+
+
+def add_rtl_language(site_dir: Path) -> None:
+    """Offer Arabic on the site, with a home page of its own and nothing else translated."""
+    config = site_dir / "site.yaml"
+    text, count = re.subn(
+        r"^languages:\s*\[([^\]]*)\]", rf"languages: [\1, {RTL_LANGUAGE}]", config.read_text(), flags=re.M
+    )
+    assert count == 1, "site.yaml lists no languages in [brackets]"
+    config.write_text(text, encoding="utf-8")
+    home = site_dir / "content" / RTL_LANGUAGE / "index.md"
+    home.parent.mkdir(parents=True)
+    home.write_text(RTL_HOME, encoding="utf-8")
+
+
+def build_reader_site(root: Path) -> ReaderSite:
+    """Copy the bundled site into `root`, add the right-to-left language and build it once."""
+    site_dir = copy_bundled_site(root / "site")
+    add_rtl_language(site_dir)
+    out_dir = root / "out"
+    status = main(["build", "--site", str(site_dir), "--out", str(out_dir)])
+    assert status == 0, f"the bundled site does not build (exit status {status})"
+    diagnostics = Diagnostics()
+    relays = load_servers(site_dir / "content" / "servers.yaml", diagnostics, today=date.today())
+    assert relays and not diagnostics.errors, "servers.yaml has no valid relay"
+    default_language = re.search(r"^default_language:\s*(\S+)", (site_dir / "site.yaml").read_text(), re.M)
+    assert default_language is not None
+    return ReaderSite(site_dir, out_dir, default_language.group(1), relays[0])

@@ -1,0 +1,49 @@
+"""axe-core finds no serious or critical accessibility problem on any kind of page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.axe import format_violations, serious_violations
+from tests.support.reader_site import ReaderSite, build_reader_site
+from tests.support.static_server import StaticSite
+
+pytest_plugins = ("tests.support.fixtures",)
+
+PAGE_KINDS = ("root", "index", "chatmail", "donate", "relay", "fallback", "404", "rtl")
+
+
+@pytest.fixture(scope="module")
+def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
+    return build_reader_site(tmp_path_factory.mktemp("accessibility"))
+
+
+@pytest.fixture(scope="module")
+def served(reader_site: ReaderSite) -> Iterator[StaticSite]:
+    with StaticSite(reader_site.out_dir, reader_site.default_language) as site:
+        yield site
+
+
+@pytest.mark.parametrize("kind", PAGE_KINDS)
+def test_no_serious_accessibility_violations(
+    kind: str, reader_site: ReaderSite, served: StaticSite, browser_page: Page
+):
+    path = reader_site.page_paths("de")[kind]
+    response = browser_page.goto(served.url(path))
+    assert response is not None
+    assert response.status == (404 if kind == "404" else 200), path
+    violations = serious_violations(browser_page)
+    assert not violations, f"{path}: {format_violations(violations)}"
+
+
+def test_the_check_sees_a_real_violation(served: StaticSite, browser_page: Page, tmp_path: Path):
+    """An image without a text alternative is reported, so a clean run means something."""
+    browser_page.goto(served.url("/de/"))
+    browser_page.evaluate(
+        "() => document.querySelector('main').append(Object.assign(new Image(), {src: '/x.png'}))"
+    )
+    assert "image-alt" in {violation["id"] for violation in serious_violations(browser_page)}
