@@ -4,28 +4,24 @@ from __future__ import annotations
 
 import json
 import posixpath
-from datetime import date
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from chatmail_site.build import BuildResult, build_site
-from chatmail_site.errors import Diagnostics
-from chatmail_site.servers import Relay, load_servers
+from chatmail_site.servers import Relay
 from tests.support import REPO_ROOT
+from tests.support.relays import bundled_languages, bundled_relays
 from tests.support.sites import parse_html
 
-LANGUAGES = ("en", "de", "fr", "nl")
+LANGUAGES = bundled_languages()
 SCHEMA = json.loads((REPO_ROOT / "schemas" / "servers.schema.json").read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def bundled_relays() -> tuple[Relay, ...]:
-    diagnostics = Diagnostics()
-    relays = load_servers(REPO_ROOT / "content" / "servers.yaml", diagnostics, today=date.today())
-    assert list(diagnostics) == []
-    return relays
+@pytest.fixture(scope="module", name="bundled_relays")
+def bundled_relays_fixture() -> tuple[Relay, ...]:
+    return bundled_relays()
 
 
 def list_entries(result: BuildResult, output: str) -> list[tuple[str, str]]:

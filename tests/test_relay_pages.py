@@ -14,25 +14,17 @@ import pytest
 
 from chatmail_site import qr
 from chatmail_site.build import BuildResult, build_date, build_site
-from chatmail_site.errors import Diagnostics
-from chatmail_site.servers import Relay, load_servers
-from tests.support import REPO_ROOT
+from chatmail_site.servers import Relay
 from tests.support.qr import decode_png, decode_svg
+from tests.support.relays import bundled_languages, bundled_relays
 from tests.support.sites import page, parse_html
 
-LANGUAGES = ("en", "de", "fr", "nl")
+LANGUAGES = bundled_languages()
 INLINE_QR = re.compile(
     r'<div class="relay-qr-code" role="img" aria-label="[^"]+">(<svg .*?</svg>)</div>', re.S
 )
 
 UNLISTED_RELAY = "\n- domain: hidden.example.org\n  listed: false\n  country: DE\n  since: 2024-03\n"
-
-
-def bundled_relays() -> tuple[Relay, ...]:
-    diagnostics = Diagnostics()
-    relays = load_servers(REPO_ROOT / "content" / "servers.yaml", diagnostics, today=date.today())
-    assert list(diagnostics) == []
-    return relays
 
 
 RELAYS = bundled_relays()
@@ -86,13 +78,10 @@ def test_relay_pages_are_alternates_of_each_other(bundled_build: BuildResult) ->
     alternates = {
         link.attrs["hreflang"]: link.attrs["href"] for link in html.find_all("link", rel="alternate")
     }
-    assert alternates == {
-        "en": f"../../en/servers/{relay.ascii_domain}",
-        "de": f"../../de/servers/{relay.ascii_domain}",
-        "fr": relay.ascii_domain,
-        "nl": f"../../nl/servers/{relay.ascii_domain}",
-        "x-default": f"../../en/servers/{relay.ascii_domain}",
-    }
+    expected = {lang: f"../../{lang}/servers/{relay.ascii_domain}" for lang in LANGUAGES}
+    expected["fr"] = relay.ascii_domain
+    expected["x-default"] = f"../../en/servers/{relay.ascii_domain}"
+    assert alternates == expected
     assert html.find("link", rel="canonical").attrs["href"] == relay.ascii_domain
     assert not html.find_all("meta", name="robots")
     switcher = html.find_all("a", hreflang="nl", lang="nl")
