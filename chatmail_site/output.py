@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import gzip
 import os
 import shutil
 from collections.abc import Mapping
@@ -121,3 +122,8 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip `data` reproducibly: no timestamp or file name in the header, best compression."""
+    return gzip.compress(data, compresslevel=9, mtime=0)
