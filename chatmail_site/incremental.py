@@ -1,0 +1,291 @@
+"""Incremental rebuilds for the live preview, decided from dependencies the build recorded.
+
+Each page and relay page records what it read while it was rendered: the source files of
+the pages it shows (a translation also reads its original, for the outdated notice and the
+title), servers.yaml when it lists relays, and every template Jinja loaded for it (extends
+and includes too). A change then re-renders only the outputs whose recorded inputs changed.
+
+The safe fallback is always a full rebuild, taken whenever a change is not one the records
+can answer: site.yaml, catalogs, static files, new or deleted pages, a changed title or menu
+entry, or anything else. Outputs that record nothing (the root chooser, 404 pages, QR
+images, servers.json, sitemap, static files, and whatever the build adds later) are
+re-rendered on every change. No decision is ever taken from file times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+
+from . import relays_render
+from .build import (
+    PagePlan,
+    PageRenderer,
+    RelayPagePlan,
+    Site,
+    SitePlan,
+    build_date,
+    finish_outputs,
+    load_site,
+    plan_site,
+)
+from .content import ContentIndex, Page, _load_entry
+from .errors import Diagnostic, Diagnostics
+from .templates import Theme
+
+# An input key meaning "anything": outputs that carry it are re-rendered on every change.
+ANY_INPUT = "*"
+TEMPLATE_PREFIX = "template:"
+SERVERS_KEY = "content/servers.yaml"
+# The directive whose inputs are known (servers.yaml); any other directive may read anything.
+RELAY_LIST_DIRECTIVE = "relays"
+
+
+def template_key(name: str) -> str:
+    """The input key of a template, by its name below templates/ (any theme folder)."""
+    return TEMPLATE_PREFIX + name
+
+
+@dataclass(frozen=True)
+class SiteBuild:
+    """A build that succeeded: the site it was made from, its files and their dependencies."""
+
+    site: Site
+    plan: SitePlan
+    files: Mapping[str, bytes]
+    dependencies: Mapping[str, frozenset[str]]  # output path → input keys it read
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one rebuild did: its diagnostics, and whether its files replaced the last good ones."""
+
+    ok: bool
+    diagnostics: tuple[Diagnostic, ...]
+    full: bool
+    rendered: int  # outputs rendered from their recorded dependencies (all of them when full)
+    seconds: float
+
+
+class TemplateRecorder:
+    """Records the templates each render loads, including those reached by extends/include.
+
+    Jinja caches compiled templates, so the loader alone is not asked twice; every lookup
+    however goes through the environment's `_load_template`, which this wraps.
+    """
+
+    def __init__(self, theme: Theme) -> None:
+        self._used: set[str] | None = None
+        environment = theme.env
+        load = environment._load_template
+
+        def recording_load(name, globals):
+            if self._used is not None:
+                self._used.add(name if isinstance(name, str) else name.name)
+            return load(name, globals)
+
+        environment._load_template = recording_load
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """Collect the names of the templates loaded inside the block."""
+        self._used = used = set()
+        try:
+            yield used
+        finally:
+            self._used = None
+
+
+def _recorder(theme: Theme) -> TemplateRecorder:
+    recorder = getattr(theme, "_preview_recorder", None)
+    if recorder is None:
+        recorder = TemplateRecorder(theme)
+        theme._preview_recorder = recorder  # one wrapper per theme, however often it renders
+    return recorder
+
+
+def page_inputs(site: Site, page_plan: PagePlan, renderer: PageRenderer) -> set[str]:
+    """The source inputs of one page output (templates are recorded separately)."""
+    inputs = {page_plan.page.display_path}
+    original = site.content.get(page_plan.slug, site.config.default_language)
+    if original is not None:
+        inputs.add(original.display_path)
+    for directive in renderer.markdown_of(page_plan.page).directives:
+        inputs.add(SERVERS_KEY if directive.name == RELAY_LIST_DIRECTIVE else ANY_INPUT)
+    return inputs
+
+
+def render_outputs(
+    site: Site,
+    plan: SitePlan,
+    diagnostics: Diagnostics,
+    wanted: Callable[[str], bool],
+    kept: Mapping[str, bytes] | None = None,
+) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
+    """All files of the site: the wanted pages and relay pages rendered with their dependencies,
+    the others taken from `kept`, and every output that records nothing made afresh."""
+    renderer = PageRenderer(site, plan, diagnostics)
+    recorder = _recorder(site.theme)
+    files: dict[str, bytes] = {}
+    dependencies: dict[str, frozenset[str]] = {}
+    item: PagePlan | RelayPagePlan
+    for item in (*plan.pages, *plan.relay_pages):
+        if not wanted(item.output):
+            continue
+        with recorder.recording() as templates:
+            if isinstance(item, PagePlan):
+                files[item.output] = renderer.render(item)
+                inputs = page_inputs(site, item, renderer)
+            else:
+                files[item.output] = renderer.render_relay(item)
+                inputs = {SERVERS_KEY}
+        dependencies[item.output] = frozenset(inputs | {template_key(name) for name in templates})
+    pages = {output: kept[output] for output in plan_outputs(plan) if output not in files} if kept else {}
+    return finish_outputs(site, plan, renderer, {**pages, **files}), dependencies
+
+
+def plan_outputs(plan: SitePlan) -> list[str]:
+    return [item.output for item in (*plan.pages, *plan.relay_pages)]
+
+
+def full_build(site_dir: Path) -> tuple[SiteBuild | None, tuple[Diagnostic, ...]]:
+    """Build everything with recorded dependencies: the build, or None when it has errors."""
+    diagnostics = Diagnostics()
+    site = load_site(site_dir, diagnostics)
+    if site is None:
+        return None, _unique(diagnostics)
+    plan = plan_site(site.config, site.content, site.relays)
+    files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True)
+    found = _unique(diagnostics)
+    if diagnostics.errors:
+        return None, found
+    return SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(dependencies), found), found
+
+
+def _unique(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    return tuple(dict.fromkeys(diagnostics))
+
+
+class NeedsFullBuild(Exception):
+    """A change the recorded dependencies cannot answer; the caller rebuilds everything."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """A set of changed files sorted by kind, with the site they apply to."""
+
+    site: Site
+    input_keys: frozenset[str]
+    diagnostics: tuple[Diagnostic, ...]  # load diagnostics of the changed files
+    failed: bool
+
+
+def classify(site: Site, changed: Iterable[str]) -> Change:
+    """Apply changed files (site-relative paths) to a loaded site, or raise NeedsFullBuild."""
+    config = site.config
+    diagnostics = Diagnostics()
+    keys: set[str] = set()
+    pages = dict(site.content.pages)
+    theme, relays = site.theme, site.relays
+    for name in sorted(set(changed)):
+        parts = PurePosixPath(name).parts
+        if name == SERVERS_KEY and site.fronted is None:  # the fronted relay's pages read it too
+            relays = relays_render.load_relays(config, diagnostics, today=build_date())
+            keys.add(name)
+        elif len(parts) >= 4 and parts[0] == "themes" and parts[2] == "templates":
+            theme = Theme(config)  # a fresh loader also sees new files that shadow others
+            keys.add(template_key("/".join(parts[3:])))
+        elif len(parts) == 3 and parts[0] == "content" and name.endswith(".md"):
+            pages[(PurePosixPath(parts[2]).stem, parts[1])] = _reloaded_page(site, parts, diagnostics)
+            keys.add(name)
+        else:
+            raise NeedsFullBuild(name)
+    content = ContentIndex(site.content.default_language, MappingProxyType(pages))
+    changed_site = dataclasses.replace(site, content=content, theme=theme, relays=relays)
+    return Change(changed_site, frozenset(keys), _unique(diagnostics), bool(diagnostics.errors))
+
+
+def _reloaded_page(site: Site, parts: tuple[str, ...], diagnostics: Diagnostics) -> Page:
+    """The new version of an existing page whose title and menu entry stayed the same."""
+    lang, file_name = parts[1], parts[2]
+    old = site.content.get(PurePosixPath(file_name).stem, lang)
+    path = site.config.content_dir / lang / file_name
+    if old is None or not path.is_file():
+        raise NeedsFullBuild("/".join(parts))  # a new or deleted page changes every switcher
+    errors_before = len(diagnostics.errors)
+    loaded = _load_entry(site.config, lang, path, diagnostics)
+    if len(diagnostics.errors) > errors_before:
+        return old  # the change fails; the last good page stays until the file is fixed
+    if loaded is None or loaded[1]:
+        raise NeedsFullBuild(path.name)  # ignored, or untitled: its title comes from elsewhere
+    page = loaded[0]
+    if (page.title, page.short_title, page.nav) != (old.title, old.short_title, old.nav):
+        raise NeedsFullBuild(path.name)  # titles show in the menu and in fallbacks everywhere
+    return page
+
+
+def incremental_build(previous: SiteBuild, changed: Iterable[str]) -> tuple[SiteBuild | None, Outcome]:
+    """Re-render what the changed files affect; raises NeedsFullBuild when that is unknown."""
+    started = time.perf_counter()
+    changed = set(changed)
+    change = classify(previous.site, changed)
+    kept = tuple(d for d in previous.diagnostics if d.path not in changed)
+    if change.failed:
+        found = _unique((*kept, *change.diagnostics))
+        return None, Outcome(False, found, False, 0, time.perf_counter() - started)
+    site = change.site
+    plan = plan_site(site.config, site.content, site.relays)
+    if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
+        raise NeedsFullBuild("the set of pages or translations changed")
+    keys = change.input_keys | {ANY_INPUT}
+    affected = {output for output, inputs in previous.dependencies.items() if inputs & keys}
+    diagnostics = Diagnostics()
+    files, dependencies = render_outputs(site, plan, diagnostics, affected.__contains__, previous.files)
+    found = _unique((*kept, *change.diagnostics, *diagnostics))
+    outcome = Outcome(not diagnostics.errors, found, False, len(affected), time.perf_counter() - started)
+    if diagnostics.errors:
+        return None, outcome
+    new_dependencies = {**previous.dependencies, **dependencies}
+    build = SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(new_dependencies), found)
+    return build, outcome
+
+
+class IncrementalBuilder:
+    """Keeps the last good build of a site and brings it up to date with changed files.
+
+    Changes that fail are remembered, so the next rebuild looks at them again together
+    with whatever changed since, and a fix is noticed without a restart.
+    """
+
+    def __init__(self, site_dir: Path) -> None:
+        self.site_dir = site_dir
+        self.current: SiteBuild | None = None
+        self._pending: set[str] = set()
+
+    def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
+        """Bring the build up to date; `None` (or no good build yet) means a full rebuild."""
+        if changed is not None:
+            self._pending.update(changed)
+        if changed is not None and self.current is not None:
+            try:
+                build, outcome = incremental_build(self.current, self._pending)
+            except NeedsFullBuild:
+                build, outcome = self._full()
+        else:
+            build, outcome = self._full()
+        if build is not None:
+            self.current = build
+            self._pending.clear()
+        return outcome
+
+    def _full(self) -> tuple[SiteBuild | None, Outcome]:
+        started = time.perf_counter()
+        build, found = full_build(self.site_dir)
+        rendered = len(build.dependencies) if build is not None else 0
+        return build, Outcome(build is not None, found, True, rendered, time.perf_counter() - started)

@@ -1,0 +1,525 @@
+"""`chatmail-site serve`: a live preview with incremental rebuilds and an error overlay.
+
+The server answers from an in-memory snapshot of the last good build (path → bytes), never
+from the disk, so a reader never sees a half-written state, and nothing outside the build
+can be served. It writes nothing either: build/ is left as `chatmail-site build` made it.
+
+URLs follow the deploy config: `/de/chatmail` is de/chatmail.html, `/de/` is de/index.html,
+a missing page answers 404 with its language's 404 page, and `/` redirects to the language
+the browser asks for. HTML responses (and only those of the preview) get a small script that
+listens on a server-sent event stream: `reload` reloads the page, `error` shows the build's
+diagnostics over it, `ok` clears them.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import queue
+import socket
+import sys
+import threading
+import time
+import webbrowser
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType, TracebackType
+from typing import TextIO
+from urllib.parse import unquote, urlsplit
+
+from watchdog.events import DirModifiedEvent, FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from .errors import Diagnostic, Severity
+from .incremental import IncrementalBuilder, Outcome
+from .negotiate import negotiate
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+PREVIEW_PREFIX = "/__chatmail_site/"
+RELOAD_SCRIPT_URL = PREVIEW_PREFIX + "reload.js"
+EVENTS_URL = PREVIEW_PREFIX + "events"
+RELOAD_TAG = f'<script src="{RELOAD_SCRIPT_URL}"></script>'.encode()
+# What the preview watches, relative to the site folder.
+WATCHED_FOLDERS = frozenset({"content", "themes", "locales"})
+WATCHED_FILES = frozenset({"site.yaml"})
+DEBOUNCE_SECONDS = 0.05
+KEEPALIVE_SECONDS = 10.0
+
+# Built with DOM APIs only (textContent): diagnostics quote the author's text, never markup.
+RELOAD_SCRIPT = """\
+(() => {
+  "use strict";
+  const overlayId = "chatmail-site-errors";
+  const clear = () => document.getElementById(overlayId)?.remove();
+  const show = (text) => {
+    clear();
+    const overlay = document.createElement("div");
+    overlay.id = overlayId;
+    overlay.setAttribute("role", "alert");
+    overlay.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;" +
+      "padding:1.5rem;background:rgba(24,24,24,.94);color:#fff;font:14px/1.5 monospace";
+    const heading = document.createElement("strong");
+    heading.textContent = "chatmail-site: the last change has errors; showing the last good build";
+    const details = document.createElement("pre");
+    details.style.whiteSpace = "pre-wrap";
+    details.textContent = text;
+    overlay.append(heading, details);
+    document.body.append(overlay);
+  };
+  const events = new EventSource("/__chatmail_site/events");
+  events.addEventListener("reload", () => location.reload());
+  events.addEventListener("ok", clear);
+  // A lost connection also fires "error", without data; only the build's errors carry text.
+  events.addEventListener("error", (event) => { if (event.data) show(event.data); });
+})();
+"""
+
+# Shown while no build has succeeded yet, so the overlay has a page to sit on.
+NO_BUILD_PAGE = (
+    b"<!DOCTYPE html><html><head><meta charset=utf-8><title>chatmail-site preview</title></head>"
+    b"<body><p>The site has errors and has not been built yet.</p></body></html>"
+)
+
+
+def inject_reload_script(html: bytes) -> bytes:
+    """Add the preview's script before the last </body> (or at the end)."""
+    position = html.rfind(b"</body>")
+    if position < 0:
+        return html + RELOAD_TAG
+    return html[:position] + RELOAD_TAG + html[position:]
+
+
+def format_diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
+    return "\n".join(d.format() for d in sorted(set(diagnostics), key=lambda d: (d.path, d.line)))
+
+
+# ---- events ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str
+    data: str = ""
+
+    def encode(self) -> bytes:
+        lines = [f"event: {self.name}"] + [f"data: {line}" for line in (self.data or "").split("\n")]
+        return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+class EventHub:
+    """Fans events out to every open event stream."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: list[queue.Queue[Event | None]] = []
+
+    @contextmanager
+    def subscribe(self) -> Iterator[queue.Queue[Event | None]]:
+        """A queue of events for one stream, for as long as the block runs."""
+        inbox: queue.Queue[Event | None] = queue.Queue()
+        with self._lock:
+            self._subscribers.append(inbox)
+        try:
+            yield inbox
+        finally:
+            with self._lock:
+                self._subscribers.remove(inbox)
+
+    def publish(self, *events: Event) -> None:
+        with self._lock:
+            for inbox in self._subscribers:
+                for event in events:
+                    inbox.put(event)
+
+    def close(self) -> None:
+        """End every stream, so the server can shut down."""
+        with self._lock:
+            for inbox in self._subscribers:
+                inbox.put(None)
+
+
+# ---- state -----------------------------------------------------------------------------
+
+
+@dataclass
+class PreviewState:
+    """The files being served and the errors of the latest rebuild; replaced whole, never edited."""
+
+    files: MappingProxyType[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
+    default_language: str = "en"
+    errors: str = ""  # formatted diagnostics of the latest rebuild when it failed
+
+
+class Preview:
+    """Rebuilds on changes, keeps the served snapshot, and tells browsers what happened."""
+
+    def __init__(self, site_dir: Path, log: TextIO = sys.stderr) -> None:
+        self.builder = IncrementalBuilder(site_dir)
+        self.hub = EventHub()
+        self.state = PreviewState()
+        self.log = log
+        self._rebuild_lock = threading.Lock()
+
+    def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
+        """Rebuild (in full when `changed` is None), report in the terminal and the browser."""
+        changed = None if changed is None else sorted(changed)
+        with self._rebuild_lock:
+            outcome = self.builder.rebuild(changed)
+            self._report(outcome, changed)
+            current = self.builder.current
+            errors = format_diagnostics(d for d in outcome.diagnostics if d.severity is Severity.ERROR)
+            files = self.state.files
+            if current is not None:
+                files = MappingProxyType(dict(current.files))
+            language = current.site.config.default_language if current else self.state.default_language
+            self.state = PreviewState(files, language, "" if outcome.ok else errors)
+        if outcome.ok:
+            self.hub.publish(Event("ok"), Event("reload"))
+        else:
+            self.hub.publish(Event("error", format_diagnostics(outcome.diagnostics)))
+        return outcome
+
+    def _report(self, outcome: Outcome, changed: list[str] | None) -> None:
+        shown = [
+            d
+            for d in outcome.diagnostics
+            if changed is None or d.severity is Severity.ERROR or d.path in changed
+        ]
+        if shown:
+            print(format_diagnostics(shown), file=self.log)
+        kind = "full rebuild" if outcome.full else "rebuilt"
+        result = "ok" if outcome.ok else "failed, still serving the last good build"
+        print(
+            f"{kind}: {outcome.rendered} pages, {outcome.seconds * 1000:.0f} ms, {result}",
+            file=self.log,
+            flush=True,
+        )
+
+
+# ---- HTTP ------------------------------------------------------------------------------
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    preview: Preview
+    server_version = "chatmail-site-preview"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the terminal shows rebuilds and diagnostics, not every request
+
+    def _respond(self, send_body: bool) -> None:
+        raw_path = urlsplit(self.path).path
+        if raw_path == EVENTS_URL:
+            self._stream_events()
+            return
+        if raw_path == RELOAD_SCRIPT_URL:
+            self._send(HTTPStatus.OK, "text/javascript; charset=utf-8", RELOAD_SCRIPT.encode(), send_body)
+            return
+        segments = request_segments(raw_path)
+        if segments is None:
+            self._send(HTTPStatus.BAD_REQUEST, "text/plain; charset=utf-8", b"bad path\n", send_body)
+            return
+        state = self.preview.state
+        if not segments:
+            self._redirect(HTTPStatus.FOUND, f"/{self._reader_language(state)}/")
+            return
+        relative = "/".join(segments)
+        if raw_path.endswith("/"):
+            found = lookup(state, relative + "/index.html")
+        else:
+            found = lookup(state, relative) or lookup(state, relative + ".html")
+            if found is None and lookup(state, relative + "/index.html"):
+                self._redirect(HTTPStatus.MOVED_PERMANENTLY, raw_path + "/")
+                return
+        if found is not None:
+            self._send_file(HTTPStatus.OK, *found, send_body)
+            return
+        not_found = not_found_page(state, segments)
+        if not_found is not None:
+            self._send_file(HTTPStatus.NOT_FOUND, *not_found, send_body)
+        elif not state.files:
+            self._send_file(HTTPStatus.SERVICE_UNAVAILABLE, "index.html", NO_BUILD_PAGE, send_body)
+        else:
+            self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n", send_body)
+
+    def _reader_language(self, state: PreviewState) -> str:
+        languages = sorted({name.split("/")[0] for name in state.files if name.endswith("/index.html")})
+        return negotiate(self.headers.get("Accept-Language", ""), languages, state.default_language)
+
+    def _redirect(self, status: HTTPStatus, location: str) -> None:
+        self.send_response(status)
+        self.send_header("Location", location)
+        self.send_header("Vary", "Accept-Language")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _send_file(self, status: HTTPStatus, name: str, body: bytes, send_body: bool) -> None:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        if content_type == "text/html":
+            body = inject_reload_script(body)
+        if content_type.startswith("text/") or content_type in ("image/svg+xml", "application/json"):
+            content_type += "; charset=utf-8"
+        self._send(status, content_type, body, send_body)
+
+    def _send(self, status: HTTPStatus, content_type: str, body: bytes, send_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")  # a preview is never cached
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _stream_events(self) -> None:
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        with self.preview.hub.subscribe() as inbox:
+            try:
+                self.wfile.write(b": connected\n\n")
+                if self.preview.state.errors:  # a tab opened after the error still shows it
+                    self.wfile.write(Event("error", self.preview.state.errors).encode())
+                self.wfile.flush()
+                self._forward(inbox)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the tab was closed
+
+    def _forward(self, inbox: queue.Queue[Event | None]) -> None:
+        while True:
+            try:
+                event = inbox.get(timeout=KEEPALIVE_SECONDS)
+            except queue.Empty:
+                self.wfile.write(b": keepalive\n\n")  # also notices tabs that went away
+            else:
+                if event is None:
+                    return
+                self.wfile.write(event.encode())
+            self.wfile.flush()
+
+
+def request_segments(raw_path: str) -> list[str] | None:
+    """The path's segments, or None when it tries to leave the site or hides how it is spelled.
+
+    The snapshot holds only built files, so nothing else could be served anyway; refusing
+    dot segments, backslashes, NUL and double encoding keeps the rules as strict as nginx's.
+    """
+    path = unquote(raw_path)
+    if "%" in path or "\\" in path or "\x00" in path:
+        return None
+    segments = [segment for segment in path.split("/") if segment]
+    if any(segment in (".", "..") for segment in segments):
+        return None
+    return segments
+
+
+def lookup(state: PreviewState, name: str) -> tuple[str, bytes] | None:
+    body = state.files.get(name)
+    return None if body is None else (name, body)
+
+
+def not_found_page(state: PreviewState, segments: list[str]) -> tuple[str, bytes] | None:
+    """The 404 page for a missing URL: its language's, else the default language's."""
+    for language in (*segments[:1], state.default_language):
+        found = lookup(state, f"{language}/404.html")
+        if found is not None:
+            return found
+    return lookup(state, "404.html")
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True  # open event streams must not keep the process alive
+
+
+def make_http_server(host: str, port: int, preview: Preview) -> PreviewHTTPServer:
+    handler = type("BoundPreviewHandler", (PreviewHandler,), {"preview": preview})
+    server_class = PreviewHTTPServer
+    if ":" in host:
+        server_class = type("PreviewHTTPServer6", (PreviewHTTPServer,), {"address_family": socket.AF_INET6})
+    return server_class((host, port), handler)
+
+
+# ---- watching --------------------------------------------------------------------------
+
+
+def watched_path(site_dir: Path, path: str) -> str | None:
+    """The site-relative path of a changed file when the preview cares about it."""
+    try:
+        # Events name paths below the watched (already resolved) folder.
+        relative = PurePosixPath(Path(path).relative_to(site_dir).as_posix())
+    except ValueError:
+        return None
+    parts = relative.parts
+    if not parts or any(part.startswith(".") or part.endswith("~") for part in parts):
+        return None  # editors' swap and backup files
+    if parts[0] in WATCHED_FOLDERS or (len(parts) == 1 and parts[0] in WATCHED_FILES):
+        return relative.as_posix()
+    return None
+
+
+class Debouncer:
+    """Collects changed paths and hands them over once nothing changed for `quiet` seconds."""
+
+    def __init__(self, quiet: float, callback: Callable[[set[str]], None]) -> None:
+        self.quiet = quiet
+        self.callback = callback
+        self._pending: set[str] = set()
+        self._deadline = 0.0
+        self._stopped = False
+        self._condition = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="preview-rebuild", daemon=True)
+        self._thread.start()
+
+    def add(self, paths: Iterable[str]) -> None:
+        with self._condition:
+            self._pending.update(paths)
+            self._deadline = time.monotonic() + self.quiet
+            self._condition.notify()
+
+    def stop(self) -> None:
+        with self._condition:
+            self._stopped = True
+            self._condition.notify()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._stopped and (
+                    not self._pending or (remaining := self._deadline - time.monotonic()) > 0
+                ):
+                    self._condition.wait(None if not self._pending else remaining)
+                if self._stopped:
+                    return
+                batch, self._pending = self._pending, set()
+            self.callback(batch)
+
+
+class ChangeHandler(FileSystemEventHandler):
+    def __init__(self, site_dir: Path, debouncer: Debouncer) -> None:
+        self.site_dir = site_dir
+        self.debouncer = debouncer
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if isinstance(event, DirModifiedEvent) or event.event_type in ("opened", "closed_no_write"):
+            return  # a folder's listing time changes with every file written in it
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        changed = [p for path in paths if path and (p := watched_path(self.site_dir, str(path)))]
+        if changed:
+            self.debouncer.add(changed)
+
+
+# ---- the server ------------------------------------------------------------------------
+
+
+class PreviewServer:
+    """Build, watch and serve a site until stopped; usable as a context manager.
+
+    >>> with PreviewServer(site_dir) as server:
+    ...     print(server.url)
+    """
+
+    def __init__(
+        self,
+        site_dir: Path,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        debounce: float = DEBOUNCE_SECONDS,
+        log: TextIO = sys.stderr,
+    ) -> None:
+        self.site_dir = Path(site_dir).resolve()
+        self.preview = Preview(self.site_dir, log)
+        self.host = host
+        self.port = port
+        self.debounce = debounce
+        self._http: PreviewHTTPServer | None = None
+        self._observer: Observer | None = None
+        self._debouncer: Debouncer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Build once, start watching, and listen (without answering yet; see serve_forever)."""
+        self.preview.rebuild()
+        self._http = make_http_server(self.host, self.port, self.preview)
+        self.port = self._http.server_address[1]
+        self._debouncer = Debouncer(self.debounce, self.preview.rebuild)
+        self._observer = Observer()
+        self._observer.schedule(
+            ChangeHandler(self.site_dir, self._debouncer), str(self.site_dir), recursive=True
+        )
+        self._observer.start()
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    def serve_forever(self) -> None:
+        assert self._http is not None
+        self._http.serve_forever(poll_interval=0.2)
+
+    def stop(self) -> None:
+        """Stop answering, watching and streaming; safe to call more than once."""
+        self.preview.hub.close()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+        if self._debouncer is not None:
+            self._debouncer.stop()
+            self._debouncer = None
+        if self._http is not None:
+            if self._thread is not None:
+                self._http.shutdown()
+                self._thread.join(timeout=5)
+                self._thread = None
+            self._http.server_close()
+            self._http = None
+
+    def __enter__(self) -> PreviewServer:
+        self.start()
+        self._thread = threading.Thread(target=self.serve_forever, name="preview-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def serve(site_dir: Path, host: str, port: int, open_browser: bool = False) -> int:
+    """Run the preview until Ctrl-C; returns the exit code."""
+    if host not in LOCAL_HOSTS:
+        print(
+            f"chatmail-site: warning: listening on {host}: other machines can reach this preview",
+            file=sys.stderr,
+        )
+    server = PreviewServer(site_dir, host, port)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"chatmail-site: error: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        server.stop()
+        return 2
+    print(f"Serving {server.url} (Ctrl-C to stop)", flush=True)
+    if open_browser:
+        webbrowser.open(server.url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    finally:
+        server.stop()
+    return 0
