@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__, relays_render
+from . import __version__, relay_frontend, relays_render
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
@@ -157,6 +157,7 @@ class Site:
     theme: Theme
     extra: Mapping[str, Any] = field(default_factory=dict)
     relays: tuple[Relay, ...] = ()  # every relay of servers.yaml, listed or not, default first
+    fronted: relay_frontend.FrontedRelay | None = None  # the relay this site is the web face of
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,10 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
     relays = relays_render.load_relays(config, diagnostics, today=build_date())
     if relays:
         _check_relay_folder_is_free(config, content, diagnostics)
-    return Site(config, content, languages, Theme(config), relays=relays)
+    fronted = relay_frontend.load_fronted_relay(config, relays, diagnostics)
+    if fronted:
+        relay_frontend.check_front_slugs_are_free(config, content.slugs(), diagnostics)
+    return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted)
 
 
 def _check_relay_folder_is_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
@@ -380,8 +384,10 @@ def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
     for page_plan in plan.pages:
         files[page_plan.output] = renderer.render(page_plan)
     files.update(relay_files(site, plan, renderer))
+    files.update(relay_frontend.front_files(site, plan, renderer.diagnostics))
     files.update(special_pages(site, renderer))
     files.update(static_files(site))
+    files.update(relay_frontend.serving_files(site, files, diagnostics))
     timings["render"] = time.perf_counter() - started - timings["load"]
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
     return BuildResult(files, diagnostics, counts, timings)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .domainname import InvalidDomain, normalize_domain
 from .errors import Diagnostics, known_keys_hint
 from .i18n import is_language_tag
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
@@ -14,6 +15,22 @@ CONFIG_FILE = "site.yaml"
 KNOWN_KEYS = frozenset(
     {"title", "default_language", "languages", "base_url", "theme", "donate", "fronts", "translate_url"}
 )
+
+
+@dataclass(frozen=True)
+class Fronts:
+    """The relay whose web face the site is (`fronts:` in site.yaml).
+
+    `domain` names a relay of servers.yaml, `ini` the relay's own chatmail.ini; at least one
+    is set. Limits come from the ini, else from the relay software's defaults.
+    """
+
+    domain: str | None
+    ini: Path | None
+    line: int  # where `fronts:` stands in site.yaml
+
+
+FRONTS_KEYS = frozenset({"domain", "ini"})
 
 
 @dataclass(frozen=True)
@@ -27,7 +44,7 @@ class SiteConfig:
     base_url: str | None = None
     theme: str = "default"
     donate: str = "donate"
-    fronts: str | None = None
+    fronts: Fronts | None = None
     # Where the notice on untranslated pages sends readers who want to help: a page slug or a URL.
     translate_url: str = "translate"
 
@@ -118,7 +135,7 @@ def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagn
     title = expect_text(data, "title", str(path), diagnostics) or "chatmail"
     theme = expect_text(data, "theme", str(path), diagnostics) or "default"
     donate = expect_text(data, "donate", str(path), diagnostics) or "donate"
-    fronts = expect_text(data, "fronts", str(path), diagnostics)
+    fronts = _fronts(site_dir, data, path, diagnostics)
     translate_url = expect_text(data, "translate_url", str(path), diagnostics) or "translate"
     base_url = _base_url(data, path, diagnostics)
     languages = _languages(site_dir, data, path, diagnostics)
@@ -166,6 +183,45 @@ def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | Non
         )
         return None
     return normalise_base_url(value)
+
+
+def _fronts(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics) -> Fronts | None:
+    """`fronts: chat.example.org`, `fronts: chatmail.ini`, or `fronts: {domain: …, ini: …}`.
+
+    A plain value ending in `.ini` or holding a `/` is the path of the relay's chatmail.ini
+    (relative to the site folder); any other plain value is a domain of servers.yaml.
+    """
+    if data.get("fronts") is None:
+        return None
+    value, line = data["fronts"], data.line_of("fronts")
+    hint = "write `fronts: chat.example.org`, `fronts: chatmail.ini`, or a mapping with `domain:` and `ini:`"
+    if isinstance(value, str):
+        looks_like_path = value.endswith(".ini") or "/" in value
+        settings = {"ini": value} if looks_like_path else {"domain": value}
+    elif isinstance(value, LineDict) and value:
+        settings = {}
+        for key, item in value.items():
+            if key not in FRONTS_KEYS:
+                known = known_keys_hint(str(key), FRONTS_KEYS)
+                diagnostics.error(path, value.line_of(key), f"unknown setting `fronts.{key}`", known)
+            elif not isinstance(item, str) or not item.strip():
+                diagnostics.error(path, value.line_of(key), f"`fronts.{key}` must be text", hint)
+            else:
+                settings[key] = item
+        if not settings:
+            return None
+    else:
+        diagnostics.error(path, line, f"`fronts` cannot be {describe_type(value)}", hint)
+        return None
+    domain = settings.get("domain")
+    if domain is not None:
+        try:
+            domain = normalize_domain(domain.strip())
+        except InvalidDomain as problem:
+            diagnostics.error(path, line, f"`fronts` names an invalid domain: {problem}", hint)
+            return None
+    ini = site_dir / settings["ini"].strip() if "ini" in settings else None
+    return Fronts(domain, ini, line)
 
 
 def _languages(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics) -> list[str]:

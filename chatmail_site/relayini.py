@@ -335,3 +335,13 @@ def load_relay_ini(path: Path, diagnostics: Diagnostics) -> RelayIni | None:
     if values is None or not _check_lengths(path, values, layout, diagnostics):
         return None
     return RelayIni(path=path, **values)
+
+
+def line_of_key(path: Path, key: str) -> int:
+    """The line where `key` is set in `[params]` (else the section's line, else 0), for messages
+    about a setting that was read successfully but is missing or empty."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return 0
+    return _scan_layout(text).line_of(key)

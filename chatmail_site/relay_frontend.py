@@ -1,0 +1,360 @@
+"""The web face of one relay: its home, info and privacy pages, gzip copies and the nginx config.
+
+A site fronts a relay when site.yaml says `fronts:`. The relay is named by its domain in
+servers.yaml, by its own chatmail.ini, or both. Its pages exist in every language, at
+
+    <lang>/relay           home: the invite QR code and the "get a chat profile" button
+    <lang>/relay/info      the relay's limits, numbers and units formatted per locale
+    <lang>/relay/privacy   the privacy policy with the operator's contacts
+
+The build then also writes a `.gz` beside each text file (for nginx's gzip_static) and, outside
+the web root, deploy/nginx/<domain>.conf with its README. Sites that front no relay get none
+of this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from babel import Locale
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+from . import qr
+from .config import SiteConfig, load_config
+from .deploy import DEPLOY_FOLDER, DeployPlan, DeployPlanError, config_file_name, deploy_readme, nginx_config
+from .errors import Diagnostics, SiteError
+from .i18n import Language
+from .relayini import RelayIni, line_of_key, load_relay_ini
+from .servers import Relay
+
+if TYPE_CHECKING:
+    from .build import PageRenderer, Site, SitePlan
+
+HOME_SLUG = "relay"
+INFO_SLUG = "relay/info"
+PRIVACY_SLUG = "relay/privacy"
+# slug → template of each page of the fronted relay
+FRONT_PAGES = {HOME_SLUG: "relay-home.html", INFO_SLUG: "relay-info.html", PRIVACY_SLUG: "relay-privacy.html"}
+NGINX_FOLDER = f"{DEPLOY_FOLDER}/nginx"
+# Outputs that nginx may send precompressed; images like PNG are compressed already.
+COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
+_MIB = 1024**2
+_GIB = 1024**3
+# At most one decimal: "1.5 GB", "30 MB".
+_SIZE_FORMAT = "#,##0.#"
+_PAGE_OUTPUT = re.compile(r"^(?P<lang>[^/]+)/(?P<slug>.+)\.html$")
+
+
+@dataclass(frozen=True)
+class FrontedRelay:
+    """The relay the site fronts: its settings, the invite its QR code encodes, and where
+    site.yaml names it (for messages about it)."""
+
+    ini: RelayIni
+    invite_uri: str
+    config_file: Path
+    config_line: int
+    from_ini_file: bool
+    qr_svg: str = field(default="", compare=False, repr=False)
+
+    @property
+    def domain(self) -> str:
+        return self.ini.mail_domain
+
+
+# ---- loading ---------------------------------------------------------------------------
+
+
+def load_fronted_relay(
+    config: SiteConfig, relays: Iterable[Relay], diagnostics: Diagnostics
+) -> FrontedRelay | None:
+    """The relay named by `fronts:` in site.yaml, or None when the site fronts none (or on error)."""
+    fronts = config.fronts
+    if fronts is None:
+        return None
+    by_domain = {relay.ascii_domain: relay for relay in relays}
+    if fronts.ini is not None:
+        ini = load_relay_ini(fronts.ini, diagnostics)
+        if ini is None:
+            return None
+        if fronts.domain is not None and fronts.domain != ini.mail_domain:
+            diagnostics.error(
+                config.config_file,
+                fronts.line,
+                f"`fronts` names {fronts.domain}, but {fronts.ini.name} is the config of {ini.mail_domain}",
+                "name the same relay in both, or leave out `domain:`",
+            )
+            return None
+    elif fronts.domain in by_domain:
+        # Without its chatmail.ini the relay's limits are the relay software's defaults.
+        ini = RelayIni(path=config.config_file, mail_domain=fronts.domain)
+    else:
+        diagnostics.error(
+            config.config_file,
+            fronts.line,
+            f"`fronts` names {fronts.domain}, which is not a relay of content/servers.yaml",
+            "add the relay to servers.yaml, or point `fronts:` at its chatmail.ini",
+        )
+        return None
+    listed = by_domain.get(ini.mail_domain)
+    invite_uri = listed.invite_uri if listed else f"DCACCOUNT:https://{ini.mail_domain}/new"
+    fronted = FrontedRelay(ini, invite_uri, config.config_file, fronts.line, fronts.ini is not None)
+    _warn_without_privacy_contacts(fronted, diagnostics)
+    # Drawn once per build, however many languages show it.
+    return replace(fronted, qr_svg=qr.qr_svg(invite_uri))
+
+
+def _warn_without_privacy_contacts(fronted: FrontedRelay, diagnostics: Diagnostics) -> None:
+    """The privacy page must name whom to contact; without that it is incomplete."""
+    ini = fronted.ini
+    missing = [key for key in ("privacy_mail", "privacy_postal") if not getattr(ini, key)]
+    if not missing:
+        return
+    names = " and ".join(f"`{key}`" for key in missing)
+    if fronted.from_ini_file:
+        diagnostics.warning(
+            ini.path,
+            line_of_key(ini.path, missing[0]),
+            f"the privacy page has no {names}: readers cannot reach the operator",
+            f"set {names} in [params] of the relay's chatmail.ini",
+        )
+    else:
+        diagnostics.warning(
+            fronted.config_file,
+            fronted.config_line,
+            f"the privacy page of {fronted.domain} has no operator contacts",
+            "point `fronts:` at the relay's chatmail.ini (`fronts: {domain: …, ini: chatmail.ini}`) "
+            "with privacy_mail and privacy_postal set",
+        )
+
+
+def check_front_slugs_are_free(
+    config: SiteConfig, content_slugs: Iterable[str], diagnostics: Diagnostics
+) -> None:
+    """A content page named like a relay page would collide with it in every language."""
+    taken = set(FRONT_PAGES)
+    for slug in content_slugs:
+        if slug in taken:
+            diagnostics.error(
+                config.config_file,
+                config.fronts.line if config.fronts else 0,
+                f"the page `{slug}` collides with the pages of the fronted relay ({', '.join(FRONT_PAGES)})",
+                f"rename content/<lang>/{slug}.md",
+            )
+
+
+# ---- localized facts -------------------------------------------------------------------
+
+
+def format_size(size: int, locale: Locale) -> str:
+    """A size in bytes as megabytes or, from 1 GiB, gigabytes: "500 MB", "1,5 GB", "30 Mo"."""
+    value, unit = (size / _GIB, "digital-gigabyte") if size >= _GIB else (size / _MIB, "digital-megabyte")
+    return format_unit(value, unit, length="short", format=_SIZE_FORMAT, locale=locale)
+
+
+def format_days(days: int, locale: Locale) -> str:
+    """A number of days in words: "20 days", "20 Tage"."""
+    return format_unit(days, "duration-day", length="long", locale=locale)
+
+
+def relay_limits(ini: RelayIni, language: Language) -> dict[str, Any]:
+    """What the info page shows, formatted for `language`; counts stay numbers for plurals.
+
+    Numbers and units follow the locale the theme's sentences come out in, so a sentence
+    never mixes two languages.
+    """
+    locale = language.ui_locale
+
+    def number(value: int) -> str:
+        return format_decimal(value, locale=locale)
+
+    return {
+        "send_rate": ini.max_user_send_per_minute,
+        "send_rate_text": number(ini.max_user_send_per_minute),
+        "mailbox_size": format_size(ini.max_mailbox_size, locale),
+        "message_size": format_size(ini.max_message_size, locale),
+        "retention_days": ini.delete_mails_after,
+        "retention": format_days(ini.delete_mails_after, locale),
+        "inactive_days": ini.delete_inactive_users_after,
+        "inactive": format_days(ini.delete_inactive_users_after, locale),
+        "username_min": ini.username_min_length,
+        "username_min_text": number(ini.username_min_length),
+        "username_max": ini.username_max_length,
+        "username_max_text": number(ini.username_max_length),
+        "password_min": ini.password_min_length,
+        "password_min_text": number(ini.password_min_length),
+    }
+
+
+def privacy_contacts(ini: RelayIni) -> dict[str, Any]:
+    """The operator's contacts, each multi-line value split into its lines."""
+    mail = ini.privacy_mail.strip()
+    return {
+        "mail": mail,
+        # Only a plain address becomes a mailto link; anything else is shown as written.
+        "mail_is_address": bool(re.fullmatch(r"[^\s@<>\"]+@[^\s@<>\"]+", mail)),
+        "postal": ini.privacy_postal.splitlines(),
+        "pdo": ini.privacy_pdo.splitlines(),
+        "supervisor": ini.privacy_supervisor.splitlines(),
+    }
+
+
+# ---- pages -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrontPagePlan:
+    """One page of the fronted relay in one language; its texts are the theme's, so every
+    language has a real translation."""
+
+    slug: str
+    lang: str
+    fallback: bool = field(default=False, init=False)
+
+    @property
+    def url(self) -> str:
+        from .build import page_url
+
+        return page_url(self.lang, self.slug)
+
+    @property
+    def output(self) -> str:
+        from .build import page_output
+
+        return page_output(self.lang, self.slug)
+
+    @property
+    def template(self) -> str:
+        return FRONT_PAGES[self.slug]
+
+
+def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[str, bytes]:
+    """The fronted relay's pages in every language (nothing when the site fronts no relay)."""
+    from .build import PageRenderer, SitePlan
+
+    fronted = site.fronted
+    if fronted is None:
+        return {}
+    languages = site.config.languages
+    translated = {**plan.translated, **{slug: tuple(languages) for slug in FRONT_PAGES}}
+    renderer = PageRenderer(site, SitePlan(plan.pages, translated, plan.relay_pages), diagnostics)
+    pages = [FrontPagePlan(slug, lang) for slug in FRONT_PAGES for lang in languages]
+    return {page.output: _render(renderer, fronted, page) for page in pages}
+
+
+def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> bytes:
+    from .build import page_url, relative_href
+
+    language = renderer.site.languages[page.lang]
+    links = {slug: relative_href(page.url, page_url(page.lang, slug)) for slug in FRONT_PAGES}
+    context = {
+        **renderer.common_context(page.url, language),
+        "relay": {
+            "domain": fronted.domain,
+            "invite_uri": fronted.invite_uri,
+            "limits": relay_limits(fronted.ini, language),
+            "contacts": privacy_contacts(fronted.ini),
+            "home_href": links[HOME_SLUG],
+            "info_href": links[INFO_SLUG],
+            "privacy_href": links[PRIVACY_SLUG],
+            "current": page.slug,
+        },
+        "qr_svg": fronted.qr_svg,
+        "canonical": renderer.absolute_or_relative(page.url, page.url),
+        "noindex": False,
+        "hreflang": renderer.hreflang(page),
+        "switcher": renderer.switcher(page),
+    }
+    return renderer.site.theme.render(page.template, context).encode("utf-8")
+
+
+# ---- deploying -------------------------------------------------------------------------
+
+
+def deploy_plan(
+    config: SiteConfig, fronted: FrontedRelay, outputs: Iterable[str], **settings: Any
+) -> DeployPlan:
+    """The DeployPlan of a build: its languages and, per language, every page it wrote.
+
+    `outputs` are the build's file names below the output root; `settings` override the
+    production defaults (a test serves the same build on 127.0.0.1 without TLS).
+    """
+    pages: dict[str, set[str]] = {lang: set() for lang in config.languages}
+    for name in outputs:
+        match = _PAGE_OUTPUT.match(name)
+        if match and match["lang"] in pages:
+            pages[match["lang"]].add(match["slug"])
+    return DeployPlan(
+        domain=fronted.domain,
+        languages=config.languages,
+        default_language=config.default_language,
+        pages={lang: frozenset(slugs) for lang, slugs in pages.items()},
+        invite_uri=fronted.invite_uri,
+        **settings,
+    )
+
+
+def deploy_files(
+    config: SiteConfig, fronted: FrontedRelay, outputs: Iterable[str], diagnostics: Diagnostics
+) -> dict[str, bytes]:
+    """deploy/nginx/<domain>.conf and its README, beside the web root (never inside it)."""
+    try:
+        plan = deploy_plan(config, fronted, outputs)
+    except DeployPlanError as problem:
+        diagnostics.error(
+            config.config_file,
+            fronted.config_line,
+            f"the nginx config cannot be written: {problem}",
+            "check `fronts:` and the relay's mail_domain",
+        )
+        return {}
+    return {
+        f"{NGINX_FOLDER}/{config_file_name(plan)}": nginx_config(plan).encode("utf-8"),
+        f"{NGINX_FOLDER}/README.md": deploy_readme(plan).encode("utf-8"),
+    }
+
+
+def serving_files(site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[str, bytes]:
+    """What serving the build on the relay adds: gzip copies and the nginx config with its README.
+
+    Nothing for a site that fronts no relay: hosts like GitHub Pages compress on their own.
+    """
+    if site.fronted is None:
+        return {}
+    return {**gzip_copies(files), **deploy_files(site.config, site.fronted, files, diagnostics)}
+
+
+def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """A deterministic `.gz` beside each text file of the web root, for nginx's gzip_static."""
+    from .output import gzip_bytes
+
+    return {
+        f"{name}.gz": gzip_bytes(data)
+        for name, data in files.items()
+        if name.endswith(COMPRESSIBLE_SUFFIXES) and not name.startswith(f"{DEPLOY_FOLDER}/")
+    }
+
+
+def deploy_plan_for_output(site_dir: Path, out_dir: Path, **settings: Any) -> DeployPlan:
+    """The DeployPlan of a site already built into `out_dir`, as the build derives it.
+
+    Raises SiteError when the site's config or relay cannot be read.
+    """
+    from .build import build_date
+    from .relays_render import load_relays
+
+    diagnostics = Diagnostics()
+    config = load_config(site_dir, diagnostics)
+    fronted = None
+    if config is not None:
+        relays = load_relays(config, diagnostics, today=build_date())
+        fronted = load_fronted_relay(config, relays, diagnostics)
+    if config is None or fronted is None or diagnostics.errors:
+        raise SiteError(diagnostics)
+    outputs = [path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*.html")]
+    return deploy_plan(config, fronted, outputs, **settings)
