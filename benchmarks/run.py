@@ -233,7 +233,7 @@ class ScenarioResult:
         return statistics.median(getattr(run, field) for run in runs) if runs else None
 
 
-# A scenario step builds once in a prepared workspace; `round` counts from 0 (the warm-up).
+# A scenario step builds once in a prepared workspace; round 0 is the warm-up.
 Step = Callable[[Workspace, int], Measurement]
 
 
@@ -245,19 +245,23 @@ def alternate(
     With `fresh`, every build gets a new workspace (cold builds); otherwise each tool keeps one
     workspace, built once before the warm-up, for the whole scenario (rebuilds).
     """
-    kept = {} if fresh else {tool.name: Workspace(tool, corpus, work_root) for tool in tools}
-    for workspace in kept.values():
-        workspace.build()
     runs: dict[str, list[Measurement]] = {tool.name: [] for tool in tools}
     html_files: dict[str, int] = {}
+    kept: dict[str, Workspace] = {}
     try:
+        if not fresh:
+            kept = {tool.name: Workspace(tool, corpus, work_root) for tool in tools}
+            for workspace in kept.values():
+                workspace.build()
         for round_number in range(repeat + 1):
             for tool in tools:
-                workspace = Workspace(tool, corpus, work_root) if fresh else kept[tool.name]
-                measurement = step(workspace, round_number)
-                html_files[tool.name] = workspace.html_files()
-                if fresh:
-                    workspace.remove()
+                workspace = kept.get(tool.name) or Workspace(tool, corpus, work_root)
+                try:
+                    measurement = step(workspace, round_number)
+                    html_files[tool.name] = workspace.html_files()
+                finally:
+                    if fresh:
+                        workspace.remove()
                 if round_number > 0:
                     runs[tool.name].append(measurement)
     finally:
