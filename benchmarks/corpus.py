@@ -46,6 +46,9 @@ PAGE_SLUGS = (
     "features", "support", "roadmap",
 )  # fmt: skip
 HOME_SLUG = "index"
+# chatmail-site's directive for the relay list, and the Hugo shortcode that stands in for it.
+RELAY_LIST_DIRECTIVE = "{% relays %}"
+RELAY_LIST_SHORTCODE = "{{< relays >}}"
 # The page a benchmark edits; it exists in every language of every corpus.
 EDITED_SLUG = "faq"
 
@@ -203,6 +206,8 @@ def page_markdown(lang: str, slug: str, relays: list[dict[str, object]], seed: i
     blocks = [f"## {text.words(2, 6).capitalize()} {{#intro}}"]
     blocks.append(LOGO)
     blocks.append(text.paragraph())
+    if slug == HOME_SLUG:
+        blocks.append(RELAY_LIST_DIRECTIVE)
     featured = rng.sample(relays, k=min(len(relays), rng.randint(3, 6)))
     blocks.append(
         "\n\n".join(
@@ -219,11 +224,13 @@ def page_markdown(lang: str, slug: str, relays: list[dict[str, object]], seed: i
 
 
 def to_hugo_markdown(body: str) -> str:
-    """Adapt kramdown's inline `{: .class}` after a link, which Goldmark does not parse.
+    """Adapt the two things Goldmark does not parse: the relay directive and `{: .class}`.
 
-    The attribute list moves to a line of its own, where Goldmark's block attributes put the
-    class on the link's paragraph: the closest equivalent Hugo can render.
+    The directive becomes a shortcode rendering the same list. Kramdown's attribute list after
+    a link moves to a line of its own, where Goldmark's block attributes put the class on the
+    link's paragraph: the closest equivalent Hugo can render.
     """
+    body = body.replace(RELAY_LIST_DIRECTIVE, RELAY_LIST_SHORTCODE)
     return body.replace("){: .cta-button}", ")\n{.cta-button}")
 
 
@@ -289,8 +296,10 @@ def write_hugo(
             front_matter["lang"] = source_lang
             filename = "_index.md" if slug == HOME_SLUG else f"{slug}.md"
             write_text(content / filename, front_matter_document(front_matter, to_hugo_markdown(body)))
-        write_text(content / "relays" / "_index.md", front_matter_document({"title": "Relays"}, ""))
-        write_text(content / "relays" / "_content.gotmpl", HUGO_RELAY_ADAPTER)
+        # The relay pages need a section, but chatmail-site has no page for it.
+        section = {"title": "Relays", "build": {"render": "never", "list": "always"}}
+        write_text(content / "servers" / "_index.md", front_matter_document(section, ""))
+        write_text(content / "servers" / "_content.gotmpl", HUGO_RELAY_ADAPTER)
 
 
 def display_names(langs: tuple[str, ...], relays: list[dict[str, object]]) -> dict[str, dict[str, str]]:
@@ -319,8 +328,8 @@ def hugo_config(langs: tuple[str, ...]) -> str:
         f'title = "{SITE_TITLE}"',
         f'defaultContentLanguage = "{DEFAULT_LANGUAGE}"',
         "defaultContentLanguageInSubdir = true",
-        'disableKinds = ["taxonomy", "term", "rss", "sitemap"]',
-        "enableRobotsTXT = false",
+        'disableKinds = ["taxonomy", "term", "rss"]',
+        "enableRobotsTXT = true",
         "",
         "[markup.goldmark.renderer]",
         "unsafe = true",
@@ -343,11 +352,14 @@ def hugo_config(langs: tuple[str, ...]) -> str:
 
 
 HUGO_RELAY_ADAPTER = """\
-{{/* One page per listed relay, in every language, from data/servers.yaml. */}}
+{{/* One page per relay, in every language, from data/servers.yaml; unlisted ones unindexed. */}}
 {{ range hugo.Data.servers }}
-  {{ if .listed }}
-    {{ $.AddPage (dict "path" .domain "title" .domain "params" (dict "relay" .)) }}
-  {{ end }}
+  {{ $.AddPage (dict
+    "path" .domain
+    "title" .domain
+    "params" (dict "relay" .)
+    "sitemap" (dict "disable" (not .listed))
+  ) }}
 {{ end }}
 """
 
@@ -360,6 +372,7 @@ HUGO_BASEOF = """\
 <title>{{ .Title }} · {{ site.Title }}</title>
 {{ with .Description }}<meta name="description" content="{{ . }}">{{ end }}
 <link rel="canonical" href="{{ .Permalink }}">
+{{ with .Params.relay }}{{ if not .listed }}<meta name="robots" content="noindex">{{ end }}{{ end }}
 {{ range .AllTranslations -}}
 <link rel="alternate" hreflang="{{ .Language.Locale }}" href="{{ .Permalink }}">
 {{ if eq .Language.Lang hugo.Sites.Default.Language.Lang -}}
@@ -393,25 +406,24 @@ HUGO_SINGLE = """\
 {{ end }}
 """
 
-# Home page and the relay directory; Hugo picks this for every list page of the site.
-HUGO_LIST = """\
-{{ define "main" }}
-{{ if .IsHome }}
-<article lang="{{ .Params.lang }}">
-<h1>{{ .Title }}</h1>
-{{ .Content }}
-</article>
-{{ else }}
-<h1>{{ .Title }}</h1>
+# The home page: the only list page Hugo renders here.
+HUGO_LIST = HUGO_SINGLE
+
+# The relay list, default relay first, as chatmail-site's `{% relays %}` directive renders it.
+HUGO_RELAYS_SHORTCODE = """\
+{{ $relays := where hugo.Data.servers "listed" true -}}
 <ul class="relays">
-{{ range .Pages.ByTitle -}}
+{{ range (where $relays "default" true) | append (where $relays "default" false) -}}
+{{ with site.GetPage (printf "/servers/%s" .domain) -}}
 {{ $relay := .Params.relay -}}
 <li><a href="{{ .RelPermalink }}">{{ $relay.domain }}</a>
-{{ index hugo.Data.names.countries $relay.country }}{{ if $relay.default }} ★{{ end }}</li>
+{{ index hugo.Data.names.countries $relay.country }}
+{{ range $i, $lang := $relay.languages }}{{ if $i }}, {{ end }}\
+{{ index hugo.Data.names.languages $lang }}{{ end }}
+</li>
+{{ end -}}
 {{ end -}}
 </ul>
-{{ end }}
-{{ end }}
 """
 
 HUGO_RELAY = """\
@@ -442,7 +454,8 @@ HUGO_LAYOUTS = {
     "_default/baseof.html": HUGO_BASEOF,
     "_default/single.html": HUGO_SINGLE,
     "_default/list.html": HUGO_LIST,
-    "relays/single.html": HUGO_RELAY,
+    "servers/single.html": HUGO_RELAY,
+    "shortcodes/relays.html": HUGO_RELAYS_SHORTCODE,
 }
 
 

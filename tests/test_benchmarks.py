@@ -100,10 +100,9 @@ def hugo_output(corpus, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_hugo_builds_every_page_with_hreflang_alternates(corpus, hugo_output: Path) -> None:
     relays = yaml.safe_load((corpus.hugo / "data" / "servers.yaml").read_text(encoding="utf-8"))
-    listed = [relay["domain"] for relay in relays if relay["listed"]]
     for lang in ("en", "de"):
-        expected = [f"{lang}/index.html", f"{lang}/faq/index.html", f"{lang}/relays/index.html"]
-        expected += [f"{lang}/relays/{domain}/index.html" for domain in listed]
+        expected = [f"{lang}/index.html", f"{lang}/faq/index.html"]
+        expected += [f"{lang}/servers/{relay['domain']}/index.html" for relay in relays]
         for name in expected:
             html = (hugo_output / name).read_text(encoding="utf-8")
             alternates = set(re.findall(r'<link rel="alternate" hreflang="([^"]+)"', html))
@@ -118,8 +117,8 @@ def test_hugo_renders_the_adapted_attribute_lists(hugo_output: Path) -> None:
     assert "{:" not in html and "{.cta-button}" not in html
 
 
-def test_hugo_lists_the_listed_relays(corpus, hugo_output: Path) -> None:
+def test_hugo_lists_the_listed_relays_on_the_home_page(corpus, hugo_output: Path) -> None:
     relays = yaml.safe_load((corpus.hugo / "data" / "servers.yaml").read_text(encoding="utf-8"))
-    html = (hugo_output / "en" / "relays" / "index.html").read_text(encoding="utf-8")
+    html = (hugo_output / "en" / "index.html").read_text(encoding="utf-8")
     for relay in relays:
         assert (f">{relay['domain']}</a>" in html) == relay["listed"], relay["domain"]
