@@ -119,7 +119,8 @@ def _warn_without_privacy_contacts(fronted: FrontedRelay, diagnostics: Diagnosti
     if fronted.from_ini_file:
         diagnostics.warning(
             ini.path,
-            line_of_key(ini.path, missing[0]),
+            # A key written without a value lies below the section header; point at it.
+            max(line_of_key(ini.path, key) for key in missing),
             f"the privacy page has no {names}: readers cannot reach the operator",
             f"set {names} in [params] of the relay's chatmail.ini",
         )
@@ -159,7 +160,12 @@ def format_size(size: int, locale: Locale) -> str:
 
 def format_days(days: int, locale: Locale) -> str:
     """A number of days in words: "20 days", "20 Tage"."""
-    return format_unit(days, "duration-day", length="long", locale=locale)
+    for length in ("long", "short"):
+        text = format_unit(days, "duration-day", length=length, locale=locale)
+        # Babel falls back to the unit's id where a locale lacks a form (Dutch long days).
+        if "duration-day" not in text:
+            return text
+    return format_decimal(days, locale=locale)
 
 
 def relay_limits(ini: RelayIni, language: Language) -> dict[str, Any]:
