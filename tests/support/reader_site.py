@@ -26,6 +26,34 @@ RTL_HOME = page(
     "## ما الذي تجده هنا {#start}\n\n- [تبرع](donate)\n",
 )
 
+# The theme's words a reader sees first, so the header and footer speak Arabic right to left.
+RTL_CATALOG = """\
+msgid ""
+msgstr ""
+"Language: ar\\n"
+"Plural-Forms: nplurals=6; "
+"plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : n%100>=11 ? 4 : 5);\\n"
+"Content-Type: text/plain; charset=utf-8\\n"
+
+msgid "Skip to content"
+msgstr "انتقل إلى المحتوى"
+
+msgid "Main menu"
+msgstr "القائمة الرئيسية"
+
+msgid "Donate"
+msgstr "تبرع"
+
+msgid "Made with chatmail-site"
+msgstr "صُنع باستخدام chatmail-site"
+
+msgid "Languages"
+msgstr "اللغات"
+
+msgid "This page in other languages"
+msgstr "هذه الصفحة بلغات أخرى"
+"""
+
 
 @dataclass(frozen=True)
 class ReaderSite:
@@ -34,11 +62,11 @@ class ReaderSite:
     site_dir: Path
     out_dir: Path
     default_language: str
-    relay: Relay
+    relays: tuple[Relay, ...]  # every relay of servers.yaml, the default first
 
-    def relay_path(self, lang: str) -> str:
-        """The URL path of the test relay's page in `lang`."""
-        return f"/{lang}/servers/{self.relay.ascii_domain}"
+    def relay_path(self, lang: str, relay: Relay | None = None) -> str:
+        """The URL path of a relay's page in `lang`; the first relay's unless one is given."""
+        return f"/{lang}/servers/{(relay or self.relays[0]).ascii_domain}"
 
     def page_paths(self, lang: str) -> dict[str, str]:
         """URL paths of every kind of page, by kind; `lang` picks the language of most."""
@@ -55,7 +83,7 @@ class ReaderSite:
 
 
 def add_rtl_language(site_dir: Path) -> None:
-    """Offer Arabic on the site, with a home page of its own and nothing else translated."""
+    """Offer Arabic on the site: a home page and the theme's main words, nothing else translated."""
     config = site_dir / "site.yaml"
     text, count = re.subn(
         r"^languages:\s*\[([^\]]*)\]", rf"languages: [\1, {RTL_LANGUAGE}]", config.read_text(), flags=re.M
@@ -65,6 +93,9 @@ def add_rtl_language(site_dir: Path) -> None:
     home = site_dir / "content" / RTL_LANGUAGE / "index.md"
     home.parent.mkdir(parents=True)
     home.write_text(RTL_HOME, encoding="utf-8")
+    catalog = site_dir / "locales" / RTL_LANGUAGE / "LC_MESSAGES" / "messages.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text(RTL_CATALOG, encoding="utf-8")
 
 
 def build_reader_site(root: Path) -> ReaderSite:
@@ -79,4 +110,4 @@ def build_reader_site(root: Path) -> ReaderSite:
     assert relays and not diagnostics.errors, "servers.yaml has no valid relay"
     default_language = re.search(r"^default_language:\s*(\S+)", (site_dir / "site.yaml").read_text(), re.M)
     assert default_language is not None
-    return ReaderSite(site_dir, out_dir, default_language.group(1), relays[0])
+    return ReaderSite(site_dir, out_dir, default_language.group(1), relays)

@@ -1,0 +1,150 @@
+"""The pages as readers meet them in a real browser: language, navigation, relay invites, phones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.support.browser import save_screenshot
+from tests.support.reader_site import ReaderSite, build_reader_site
+from tests.support.static_server import StaticSite
+
+pytest_plugins = ("tests.support.fixtures",)
+
+PHONE = {"width": 375, "height": 812}
+MIN_TARGET_HEIGHT = 44  # the smallest comfortable touch target, in CSS pixels
+PHONE_PAGE_KINDS = ("root", "index", "chatmail", "donate", "relay", "fallback", "404", "rtl")
+HTML_LANG = "() => document.documentElement.lang"
+
+
+@pytest.fixture(scope="module")
+def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
+    return build_reader_site(tmp_path_factory.mktemp("browser"))
+
+
+@pytest.fixture(scope="module")
+def served(reader_site: ReaderSite) -> Iterator[StaticSite]:
+    with StaticSite(reader_site.out_dir, reader_site.default_language) as site:
+        yield site
+
+
+@pytest.fixture
+def german_page(chromium_browser: Browser) -> Iterator[Page]:
+    """A page in a browser set up for German, as a reader in Germany has it."""
+    context = chromium_browser.new_context(
+        locale="de-DE", extra_http_headers={"Accept-Language": "de-DE,de;q=0.9"}
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(chromium_browser: Browser) -> Iterator[Page]:
+    """A page on a small phone screen, touch enabled."""
+    context = chromium_browser.new_context(
+        viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_a_german_browser_lands_on_the_german_pages(served: StaticSite, german_page: Page):
+    german_page.goto(served.url("/"))
+    assert german_page.url == served.url("/de/")
+    assert german_page.evaluate(HTML_LANG) == "de"
+
+
+def test_the_language_switcher_opens_the_same_page_in_french(served: StaticSite, browser_page: Page):
+    browser_page.goto(served.url("/de/chatmail"))
+    switcher = browser_page.get_by_role("navigation", name="Sprachen")
+    switcher.get_by_role("link", name="Français").click()
+    browser_page.wait_for_url(served.url("/fr/chatmail"))
+    assert browser_page.evaluate(HTML_LANG) == "fr"
+
+
+def test_each_relay_page_shows_its_qr_code_and_joins_with_its_invite(
+    reader_site: ReaderSite, served: StaticSite, browser_page: Page
+):
+    for relay in reader_site.relays:
+        browser_page.goto(served.url(reader_site.relay_path("en", relay)))
+        qr_code = browser_page.get_by_role("img", name=f"QR invite code for {relay.domain}")
+        assert qr_code.is_visible()
+        box = qr_code.bounding_box()
+        assert box is not None and box["width"] >= 150 and box["height"] >= 150, (relay.domain, box)
+        join = browser_page.get_by_role("link", name=f"Join {relay.domain}", exact=True)
+        assert join.get_attribute("href") == relay.invite_uri
+
+
+def test_the_donate_button_leads_to_the_donate_page_of_the_same_language(
+    served: StaticSite, browser_page: Page
+):
+    browser_page.goto(served.url("/fr/chatmail"))
+    donate = browser_page.locator(".site-header .donate-button")
+    assert donate.is_visible()
+    donate.click()
+    browser_page.wait_for_url(served.url("/fr/donate"))
+    assert browser_page.evaluate(HTML_LANG) == "fr"
+
+
+EDGES = """
+() => {
+    const brand = document.querySelector('.site-header .brand').getBoundingClientRect();
+    const inner = document.querySelector('.site-header .header-inner');
+    const style = getComputedStyle(inner);
+    const box = inner.getBoundingClientRect();
+    return {
+        direction: getComputedStyle(document.body).direction,
+        brandLeft: brand.left - (box.left + parseFloat(style.paddingLeft)),
+        brandRight: box.right - parseFloat(style.paddingRight) - brand.right,
+    };
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "direction", "edge"), [("/ar/", "rtl", "brandRight"), ("/en/", "ltr", "brandLeft")]
+)
+def test_the_header_starts_at_the_reading_side(
+    path: str, direction: str, edge: str, served: StaticSite, browser_page: Page
+):
+    browser_page.goto(served.url(path))
+    layout = browser_page.evaluate(EDGES)
+    assert layout["direction"] == direction
+    assert abs(layout[edge]) <= 1, layout
+
+
+@pytest.mark.parametrize("kind", PHONE_PAGE_KINDS)
+def test_nothing_scrolls_sideways_on_a_phone(
+    kind: str, reader_site: ReaderSite, served: StaticSite, phone_page: Page
+):
+    path = reader_site.page_paths("de")[kind]
+    phone_page.goto(served.url(path))
+    save_screenshot(phone_page, f"{kind}-phone")
+    scroll_width = phone_page.evaluate("() => document.documentElement.scrollWidth")
+    assert scroll_width <= PHONE["width"], f"{path} is {scroll_width} px wide"
+
+
+@pytest.mark.parametrize(
+    ("kind", "selector"), [("relay", ".relay-join-button"), ("chatmail", ".donate-button")]
+)
+def test_join_and_donate_are_big_enough_to_tap(
+    kind: str, selector: str, reader_site: ReaderSite, served: StaticSite, phone_page: Page
+):
+    phone_page.goto(served.url(reader_site.page_paths("de")[kind]))
+    box = phone_page.locator(selector).bounding_box()
+    assert box is not None and box["height"] >= MIN_TARGET_HEIGHT, box
+
+
+@pytest.mark.parametrize("kind", ("index", "chatmail", "relay", "rtl"))
+def test_desktop_screenshots(kind: str, reader_site: ReaderSite, served: StaticSite, browser_page: Page):
+    """Screenshots of the main page types on a desktop screen, for reviewing the design."""
+    path = reader_site.page_paths("de")[kind]
+    response = browser_page.goto(served.url(path))
+    assert response is not None and response.ok, path
+    assert save_screenshot(browser_page, f"{kind}-desktop").stat().st_size > 0
