@@ -1,0 +1,208 @@
+"""The live preview: a real server and a real watcher on a copy of the bundled site."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatmail_site.build import build_site
+from chatmail_site.cli import make_parser
+from chatmail_site.serve import RELOAD_TAG, PreviewServer
+from tests.support import REPO_ROOT
+
+TIMEOUT = 15.0
+
+
+class Response:
+    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes) -> None:
+        self.status, self.headers, self.body = status, headers, body
+
+
+def fetch(server: PreviewServer, path: str, **headers: str) -> Response:
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path, headers={k.replace("_", "-"): v for k, v in headers.items()})
+        response = connection.getresponse()
+        return Response(response.status, response.headers, response.read())
+    finally:
+        connection.close()
+
+
+class EventStream:
+    """Reads the preview's server-sent events in a thread, one (name, data) at a time."""
+
+    def __init__(self, server: PreviewServer) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=TIMEOUT)
+        self.connection.request("GET", "/__chatmail_site/events")
+        self.response = self.connection.getresponse()
+        assert self.response.getheader("Content-Type", "").startswith("text/event-stream")
+        assert self.response.readline() == b": connected\n"
+        self.events: queue.Queue[tuple[str, str]] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        name, data = "", []
+        try:
+            for raw in self.response:
+                line = raw.decode("utf-8").rstrip("\n")
+                if line.startswith("event: "):
+                    name = line[len("event: ") :]
+                elif line.startswith("data: "):
+                    data.append(line[len("data: ") :])
+                elif not line and name:
+                    self.events.put((name, "\n".join(data)))
+                    name, data = "", []
+        except (OSError, ValueError):
+            pass  # closed at the end of the test
+
+    def wait_for(self, wanted: str) -> str:
+        """The data of the next event named `wanted`, skipping others."""
+        deadline = time.monotonic() + TIMEOUT
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                name, data = self.events.get(timeout=remaining)
+            except queue.Empty:
+                break
+            if name == wanted:
+                return data
+        raise AssertionError(f"no `{wanted}` event within {TIMEOUT} s")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.fixture
+def server(bundled_site: Path) -> Iterator[PreviewServer]:
+    with PreviewServer(bundled_site, port=0, debounce=0.05, log=io.StringIO()) as running:
+        yield running
+
+
+@pytest.fixture
+def events(server: PreviewServer) -> Iterator[EventStream]:
+    stream = EventStream(server)
+    yield stream
+    stream.close()
+
+
+def test_localhost_is_the_default_address() -> None:
+    args = make_parser().parse_args(["serve"])
+    assert (args.host, args.port) == ("127.0.0.1", 8000)
+    assert PreviewServer(Path(".")).host == "127.0.0.1"
+
+
+def test_pages_follow_the_deploy_url_rules(server: PreviewServer) -> None:
+    page = fetch(server, "/de/chatmail")
+    assert page.status == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert page.body.count(RELOAD_TAG) == 1 and page.body.index(RELOAD_TAG) < page.body.rindex(b"</body>")
+    assert fetch(server, "/de/").status == 200
+    assert fetch(server, "/de").headers["Location"] == "/de/"
+    missing = fetch(server, "/fr/no-such-page")
+    assert missing.status == 404
+    assert missing.body.startswith(RELOAD_TAG) is False and b'lang="fr"' in missing.body
+    script = fetch(server, "/__chatmail_site/reload.js")
+    assert script.status == 200 and b"EventSource" in script.body and b"innerHTML" not in script.body
+
+
+def test_root_redirects_by_accept_language(server: PreviewServer) -> None:
+    french = fetch(server, "/", Accept_Language="fr-CA, en;q=0.5")
+    assert (french.status, french.headers["Location"]) == (302, "/fr/")
+    assert french.headers["Vary"] == "Accept-Language"
+    assert fetch(server, "/", Accept_Language="ja").headers["Location"] == "/en/"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../site.yaml",
+        "/de/../../site.yaml",
+        "/%2e%2e/site.yaml",
+        "/de/%2E%2E%2f%2e%2e%2fsite.yaml",
+        "/%252e%252e/site.yaml",
+        "/de/..%5c..%5csite.yaml",
+        "/de\\..\\..\\site.yaml",
+        "/content/en/index.md",
+    ],
+)
+def test_nothing_outside_the_build_is_served(server: PreviewServer, path: str) -> None:
+    response = fetch(server, path)
+    assert response.status in (400, 404)
+    assert b"default_language" not in response.body and b"lang: en" not in response.body
+
+
+def test_symlink_in_the_output_folder_is_not_followed(server: PreviewServer, bundled_site: Path) -> None:
+    output = bundled_site / "build"
+    output.mkdir(exist_ok=True)
+    (output / "leak.html").symlink_to(bundled_site / "site.yaml")
+    (output / "de").mkdir(exist_ok=True)
+    (output / "de" / "leak.html").symlink_to(bundled_site / "site.yaml")
+    for path in ("/leak.html", "/leak", "/de/leak"):
+        response = fetch(server, path)
+        assert response.status == 404 and b"default_language" not in response.body
+
+
+def test_edit_changes_the_page_and_sends_reload(
+    server: PreviewServer, events: EventStream, bundled_site: Path
+) -> None:
+    source = bundled_site / "content/de/chatmail.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\nEin frisch gespeicherter Satz.\n", "utf-8")
+    events.wait_for("reload")
+    assert b"Ein frisch gespeicherter Satz." in fetch(server, "/de/chatmail").body
+
+
+def test_error_shows_overlay_keeps_last_good_page_and_clears_when_fixed(
+    server: PreviewServer, events: EventStream, bundled_site: Path
+) -> None:
+    source = bundled_site / "content/fr/donate.md"
+    good_text = source.read_text(encoding="utf-8")
+    good_page = fetch(server, "/fr/donate").body
+    source.write_text(good_text.replace("lang: fr", "lang: de"), encoding="utf-8")
+    message = events.wait_for("error")
+    assert message.startswith("content/fr/donate.md:") and ": error: " in message
+    assert fetch(server, "/fr/donate").body == good_page
+    late_tab = EventStream(server)  # a tab opened while the error stands sees it at once
+    assert late_tab.wait_for("error") == message
+    late_tab.close()
+    source.write_text(good_text + "\nCorrigé.\n", encoding="utf-8")
+    events.wait_for("ok")
+    events.wait_for("reload")
+    assert b"Corrig" in fetch(server, "/fr/donate").body
+
+
+def test_build_output_has_no_preview_script(bundled_site: Path) -> None:
+    result = build_site(bundled_site)
+    assert result.files
+    assert not [name for name, data in result.files.items() if b"__chatmail_site" in data]
+
+
+def test_ctrl_c_stops_cleanly(bundled_site: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatmail_site", "serve", "--site", str(bundled_site), "--port", "0"],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    try:
+        first_line = process.stdout.readline()
+        assert first_line.startswith("Serving http://127.0.0.1:"), first_line
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in stderr
+    assert not (bundled_site / "build").exists()  # the preview writes nothing
