@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from . import __version__, relay_frontend, relays_render
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
@@ -18,6 +20,8 @@ from .errors import Diagnostics
 from .i18n import Language, make_language
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
 from .servers import Relay
+from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
+from .status import State, TranslationCheck, check_translation
 from .templates import Theme
 
 DESCRIPTION_LENGTH = 160
@@ -71,10 +75,16 @@ class PagePlan:
     lang: str
     page: Page  # the content shown: the translation, or the original for a fallback
     fallback: bool
+    check: TranslationCheck | None = None  # how a translation compares with its original
 
     @property
     def url(self) -> str:
         return page_url(self.lang, self.slug)
+
+    @property
+    def untranslated(self) -> bool:
+        """A fallback, or a "translation" that is really the original's text: not indexed."""
+        return self.fallback or (self.check is not None and self.check.state is State.COPY)
 
     @property
     def output(self) -> str:
@@ -126,14 +136,17 @@ def plan_site(config: SiteConfig, content: ContentIndex, relays: Iterable[Relay]
     translated: dict[str, tuple[str, ...]] = {}
     for slug in content.slugs():
         original = content.get(slug, config.default_language)
-        langs = tuple(lang for lang in config.languages if content.get(slug, lang) is not None)
-        translated[slug] = langs
+        planned = []
         for lang in config.languages:
             page = content.get(slug, lang)
             if page is not None:
-                pages.append(PagePlan(slug, lang, page, fallback=False))
+                compare = original is not None and lang != config.default_language
+                check = check_translation(page, original) if compare else None
+                planned.append(PagePlan(slug, lang, page, fallback=False, check=check))
             elif original is not None:
-                pages.append(PagePlan(slug, lang, original, fallback=True))
+                planned.append(PagePlan(slug, lang, original, fallback=True))
+        translated[slug] = tuple(p.lang for p in planned if not p.untranslated)
+        pages.extend(planned)
     relay_pages = tuple(RelayPagePlan(relay, lang) for relay in relays for lang in config.languages)
     for relay_page in relay_pages:
         translated[relay_page.slug] = tuple(config.languages)
@@ -216,6 +229,8 @@ class BuildResult:
     diagnostics: Diagnostics
     pages_per_language: dict[str, int]
     timings: dict[str, float]
+    # Plain information for the person building (not warnings: --strict ignores them).
+    notices: list[str] = field(default_factory=list)
 
 
 class PageRenderer:
@@ -268,31 +283,63 @@ class PageRenderer:
     ) -> dict[str, Any]:
         config = self.site.config
         source_url = page_url(config.default_language, page_plan.slug)
-        canonical_target = source_url if page_plan.fallback else page_plan.url
+        canonical_target = source_url if page_plan.untranslated else page_plan.url
+        source_language = self.site.languages[config.default_language]
+        # The text shown decides <html lang>: the original's language on untranslated pages.
+        shown_language = source_language if page_plan.untranslated else language
+        check = page_plan.check
         return {
-            **self.common_context(page_plan.url, language),
+            **self.common_context(page_plan.url, language, content_language=shown_language),
             "page": {
                 "title": page_plan.page.title,
                 "description": page_plan.page.description or summarize(rendered.first_paragraph),
                 "html": body,
                 "slug": page_plan.slug,
-                "fallback": page_plan.fallback,
+                "fallback": page_plan.untranslated,
+                "outdated": check is not None and check.state is State.OUTDATED,
+                "stamped": check is not None and check.stamped,
                 "source_href": relative_href(page_plan.url, source_url),
-                "source_language": self.site.languages[config.default_language],
+                "source_language": source_language,
+                "translate_href": self.translate_href(page_plan.url, language.code),
             },
             "canonical": self.absolute_or_relative(page_plan.url, canonical_target),
-            "noindex": page_plan.fallback,
-            "hreflang": [] if page_plan.fallback else self.hreflang(page_plan),
+            "noindex": page_plan.untranslated,
+            "hreflang": [] if page_plan.untranslated else self.hreflang(page_plan),
             "switcher": self.switcher(page_plan),
         }
 
-    def common_context(self, url: str, language: Language, root: str | None = None) -> dict[str, Any]:
-        """What every template gets: site, language, links home, navigation and donate."""
+    def translate_href(self, from_url: str, lang: str) -> str | None:
+        """Where readers learn to help translate: a URL, or a page of the site (None if absent)."""
+        config = self.site.config
+        if config.translate_is_url:
+            return config.translate_url
+        if self.site.content.get(config.translate_url, config.default_language) is None:
+            return None
+        return relative_href(from_url, page_url(lang, config.translate_url))
+
+    def common_context(
+        self, url: str, language: Language, root: str | None = None, content_language: Language | None = None
+    ) -> dict[str, Any]:
+        """What every template gets: site, language, links home, navigation and donate.
+
+        `lang` is the reader's language, in which the theme speaks (its strings fall back to
+        English where the language has no catalog). `content_lang` is the language of the text
+        actually shown and sets <html lang>: a page's Markdown language, or the theme's own on
+        pages made only of theme strings. Where the two differ, `ui_attrs` marks the theme's
+        parts (header, notices, footer) with their own lang and dir.
+        """
         config = self.site.config
         root = root_prefix(url) if root is None else root
+        shown = (
+            (content_language.code, content_language.direction)
+            if content_language
+            else (language.ui_code, language.ui_direction)
+        )
         return {
             "site": config,
             "lang": language,
+            "content_lang": {"code": shown[0], "direction": shown[1]},
+            "ui_attrs": ui_attributes(language, shown[0]),
             "root": root,
             "version": __version__,
             "home_href": root + page_url(language.code, INDEX_SLUG),
@@ -316,6 +363,7 @@ class PageRenderer:
                     "href": root + url,
                     "current": url == current_url,
                     "order": original.nav,
+                    "lang": shown.lang,
                 }
             )
         return sorted(entries, key=lambda e: (e["order"], e["href"]))
@@ -358,6 +406,13 @@ class PageRenderer:
         return base + to_url if base else relative_href(from_url, to_url)
 
 
+def ui_attributes(language: Language, content_code: str) -> Markup:
+    """` lang=… dir=…` for the theme's parts when they are in another language than the text."""
+    if language.ui_code == content_code:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(language.ui_code, language.ui_direction)
+
+
 def summarize(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
     """Shorten a paragraph to a meta description, cutting at a word boundary."""
     if len(text) <= limit:
@@ -383,20 +438,61 @@ def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
     files: dict[str, bytes] = {}
     for page_plan in plan.pages:
         files[page_plan.output] = renderer.render(page_plan)
-    files.update(relay_files(site, plan, renderer))
+    for relay_plan in plan.relay_pages:
+        files[relay_plan.output] = renderer.render_relay(relay_plan)
+    files = finish_outputs(site, plan, renderer, files)
+    notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
+    timings["render"] = time.perf_counter() - started - timings["load"]
+    counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
+    return BuildResult(files, diagnostics, counts, timings, notices)
+
+
+def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry]:
+    """Every page worth indexing, with the same alternates its <link rel=alternate> carry."""
+    indexable = [p for p in plan.pages if not p.untranslated]
+    indexable += [r for r in plan.relay_pages if r.indexable]
+    return [
+        SitemapEntry(
+            renderer.absolute_or_relative(p.url, p.url),
+            tuple((link["hreflang"], link["href"]) for link in renderer.hreflang(p)),
+        )
+        for p in indexable
+    ]
+
+
+def finish_outputs(
+    site: Site, plan: SitePlan, renderer: PageRenderer, pages: Mapping[str, bytes]
+) -> dict[str, bytes]:
+    """The rendered pages and relay pages plus every other output of the build.
+
+    The live preview calls this after each change with its up-to-date pages: whatever is
+    added here (or in site_wide_files) is then always current there, with no recorded
+    dependencies needed.
+    """
+    files = {**pages, **site_wide_files(site, plan, renderer)}
+    files.update(relay_frontend.serving_files(site, files, renderer.diagnostics))
+    return files
+
+
+def site_wide_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
+    """Every output that is not one page or relay page in one language.
+
+    The live preview re-renders these after every change, as it knows nothing of what they
+    read: a new kind of output belongs here, so the preview stays correct.
+    """
+    files = relay_files(site, plan, renderer)
     files.update(relay_frontend.front_files(site, plan, renderer.diagnostics))
     files.update(special_pages(site, renderer))
     files.update(static_files(site))
-    files.update(relay_frontend.serving_files(site, files, diagnostics))
-    timings["render"] = time.perf_counter() - started - timings["load"]
-    counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
-    return BuildResult(files, diagnostics, counts, timings)
+    if site.config.base_url:
+        files[SITEMAP_FILE] = sitemap_xml(sitemap_entries(plan, renderer))
+    files[ROBOTS_FILE] = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
+    return files
 
 
 def relay_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
-    """Each relay's page in every language, its QR code as a PNG, and servers.json."""
-    files = {relay_plan.output: renderer.render_relay(relay_plan) for relay_plan in plan.relay_pages}
-    files.update(renderer.relay_images.files(site.relays))
+    """Each relay's QR code as a PNG, and servers.json (the relay pages are plan pages)."""
+    files = renderer.relay_images.files(site.relays)
     if site.relays:
         files[relays_render.SERVERS_JSON] = relays_render.servers_json_file(
             site.relays, relay_page_url, site.config.languages
@@ -435,6 +531,7 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
                 "name": site.languages[code].native_name,
                 "href": page_url(code, INDEX_SLUG),
                 "dir": site.languages[code].direction,
+                "fallback": code not in renderer.plan.translated.get(INDEX_SLUG, ()),
             }
             for code in config.languages
         ],

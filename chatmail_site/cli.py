@@ -13,7 +13,10 @@ from .build import BuildResult, build_site
 from .check import base_path_of, check_links, read_output
 from .config import load_config
 from .errors import Diagnostics
+from .i18n_commands import register_commands as register_translation_commands
 from .output import OutputError, write_atomically
+from .report import build_report, github_annotations, read_report, write_report
+from .serve import serve
 
 EXIT_OK = 0
 EXIT_CONTENT_ERROR = 1
@@ -50,13 +53,28 @@ def make_parser() -> argparse.ArgumentParser:
         "--clean", action="store_true", help="also drop the build cache and start from nothing"
     )
     build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
+    build.add_argument("--report", metavar="FILE", help="also write the results as JSON for CI")
     build.set_defaults(handler=run_build)
+    annotate = commands.add_parser("annotate", help="print a build report's diagnostics as CI annotations")
+    annotate.add_argument("report", help="the JSON file written by `build --report`")
+    annotate.set_defaults(handler=run_annotate, site=".")
+    register_translation_commands(commands, add_site_option)
     check = commands.add_parser("check", help="check that every link, anchor and asset of the site resolves")
     add_site_option(check)
     check.add_argument("--out", help="check this already built output folder instead of building in memory")
     check.add_argument("--external", action="store_true", help="also fetch outside links (needs the network)")
     check.set_defaults(handler=run_check)
+    preview = commands.add_parser("serve", help="preview the site, rebuilt and reloaded as you edit it")
+    add_site_option(preview)
+    preview.add_argument("--host", default="127.0.0.1", help="listen address (default: 127.0.0.1)")
+    preview.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    preview.add_argument("--open", action="store_true", help="open the preview in a web browser")
+    preview.set_defaults(handler=run_serve)
     return parser
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    return serve(Path(args.site), args.host, args.port, open_browser=args.open)
 
 
 def add_site_option(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +96,8 @@ def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = build_site(Path(args.site), base_url=args.base_url)
     print_diagnostics(result.diagnostics)
+    for notice in result.notices:
+        print(notice, file=sys.stderr)
     failed = result.diagnostics.failed(strict=args.strict)
     if not failed:
         try:
@@ -85,8 +105,30 @@ def run_build(args: argparse.Namespace) -> int:
         except OutputError as exc:
             print(f"chatmail-site: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
-    print(summary_line(result, time.perf_counter() - started, failed, args.strict))
+    elapsed = time.perf_counter() - started
+    if args.report:
+        timings = {**result.timings, "total": elapsed}
+        report = build_report(
+            pages_per_language=result.pages_per_language,
+            diagnostics=result.diagnostics,
+            timings=timings,
+            strict=args.strict,
+            succeeded=not failed,
+        )
+        write_report(Path(args.report), report)
+    print(summary_line(result, elapsed, failed, args.strict))
     return EXIT_CONTENT_ERROR if failed else EXIT_OK
+
+
+def run_annotate(args: argparse.Namespace) -> int:
+    try:
+        report = read_report(Path(args.report))
+    except (OSError, ValueError) as exc:
+        print(f"chatmail-site: error: cannot read the report {args.report}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for line in github_annotations(report):
+        print(line)
+    return EXIT_OK
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -1,0 +1,175 @@
+"""Built translations: fallback pages, hreflang alternates, sitemap, robots.txt, right to left."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from chatmail_site.build import BuildResult, build_site
+from chatmail_site.cli import main
+from tests.support import REPO_ROOT
+from tests.support.sites import parse_html
+
+BASE = "https://chat.example.org/info/"
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    from tests.support.sites import copy_bundled_site
+
+    site = copy_bundled_site(tmp_path_factory.mktemp("published"))
+    result = build_site(site, base_url=BASE)
+    assert not result.diagnostics.errors
+    return result
+
+
+def html_pages(result: BuildResult) -> dict[str, object]:
+    return {name: parse_html(data) for name, data in result.files.items() if name.endswith(".html")}
+
+
+def file_of(url: str) -> str:
+    """The output file behind an absolute, extensionless address of the site."""
+    path = url.removeprefix(BASE)
+    return path + "index.html" if path.endswith("/") else path + ".html"
+
+
+def alternates(page) -> dict[str, str]:
+    return {link.attrs["hreflang"]: link.attrs["href"] for link in page.find_all("link", rel="alternate")}
+
+
+def is_noindex(page) -> bool:
+    return any("noindex" in meta.attrs.get("content", "") for meta in page.find_all("meta", name="robots"))
+
+
+def test_fallback_page_in_a_language_without_catalog(published: BuildResult) -> None:
+    page = parse_html(published.files["sk/chatmail.html"])
+    assert page.find("html").attrs["lang"] == "en"  # the text shown is the English original
+    notice = page.find("aside", class_="notice notice-fallback")
+    assert "not yet translated into Slovak" in notice.text
+    help_link = next(a for a in page.find_all("a") if a.text == "Help translate it")
+    assert help_link.attrs["href"] == "translate" and "sk/translate.html" in published.files
+    assert is_noindex(page)
+    assert page.find("link", rel="canonical").attrs["href"] == BASE + "en/chatmail"
+    assert alternates(page) == {}
+
+
+def test_fallback_page_marks_the_theme_parts_with_the_readers_language(published: BuildResult) -> None:
+    page = parse_html(published.files["de/translate.html"])
+    assert page.find("html").attrs["lang"] == "en"
+    assert page.find("header").attrs["lang"] == "de"
+    notice = page.find("aside", class_="notice notice-fallback")
+    assert notice.attrs["lang"] == "de"
+    assert "noch nicht auf Deutsch übersetzt" in notice.text and "Original auf Englisch" in notice.text
+
+
+def test_switcher_names_languages_in_their_own_language_and_marks_fallbacks(published: BuildResult) -> None:
+    page = parse_html(published.files["fr/chatmail.html"])
+    # The switcher's links are the ones that carry both the target's hreflang and its lang.
+    links = {a.attrs["hreflang"]: a for a in page.find_all("a") if {"hreflang", "lang"} <= set(a.attrs)}
+    assert list(links) == ["en", "de", "fr", "nl", "sk", "id"]
+    assert links["de"].text == "Deutsch" and links["sk"].text.startswith("Slovenčina")
+    assert "pas encore traduit" in links["sk"].text and "pas encore traduit" not in links["de"].text
+
+
+def test_hreflang_is_symmetric_across_the_whole_build(published: BuildResult) -> None:
+    pages = html_pages(published)
+    checked = 0
+    for name, page in pages.items():
+        links = alternates(page)
+        if not links:
+            continue
+        assert not is_noindex(page), name
+        assert links["x-default"] == links["en"]
+        for lang, href in links.items():
+            target = pages[file_of(href)]
+            assert not is_noindex(target), (name, href)
+            assert alternates(target) == links, (name, href)
+            # Relay pages are made of theme strings only; their language is the relay
+            # section's concern. Content pages must be in the language they claim.
+            if lang != "x-default" and "/servers/" not in href:
+                assert target.find("html").attrs["lang"] == lang
+        assert file_of(page.find("link", rel="canonical").attrs["href"]) == name
+        checked += 1
+    assert checked >= 12
+    for name, page in pages.items():
+        if name.startswith(("sk/", "id/")) and "/servers/" not in name:
+            assert alternates(page) == {}, name
+
+
+def test_sitemap_lists_real_translations_with_their_alternates(published: BuildResult) -> None:
+    root = ElementTree.fromstring(published.files["sitemap.xml"])
+    pages = html_pages(published)
+    listed = {}
+    for url in root.findall("s:url", NS):
+        loc = url.find("s:loc", NS).text
+        listed[loc] = {
+            link.get("hreflang"): link.get("href")
+            for link in url.findall("x:link", NS)
+            if link.get("rel") == "alternate"
+        }
+    indexable = {
+        BASE + name.removesuffix(".html").removesuffix("index")
+        for name, page in pages.items()
+        if "/" in name and not name.endswith("404.html") and not is_noindex(page)
+    }
+    assert set(listed) == indexable
+    content_pages = [loc for loc in listed if "/servers/" not in loc]
+    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate") for loc in content_pages)
+    assert BASE + "de/chatmail" in content_pages and BASE + "en/translate" in content_pages
+    for loc, links in listed.items():
+        assert links == alternates(pages[file_of(loc)]), loc
+    robots = published.files["robots.txt"].decode()
+    assert f"Sitemap: {BASE}sitemap.xml" in robots.splitlines()
+
+
+def test_without_base_url_the_sitemap_is_skipped_with_a_notice_not_a_warning(
+    bundled_site: Path, capsys
+) -> None:
+    result = build_site(bundled_site)
+    assert "sitemap.xml" not in result.files
+    assert "Sitemap:" not in result.files["robots.txt"].decode()
+    assert any("base_url" in notice for notice in result.notices)
+    assert main(["build", "--strict", "--site", str(bundled_site)]) == 0
+    assert "no sitemap.xml" in capsys.readouterr().err
+
+
+def test_root_marks_languages_without_their_own_home_page(published: BuildResult) -> None:
+    root = parse_html(published.files["index.html"])
+    items = {li.text.split()[0]: li.text for li in root.find_all("li")}
+    assert "not translated yet" in items["Slovenčina"] and "not translated yet" not in items["Deutsch"]
+
+
+# ---- right to left ---------------------------------------------------------------------
+
+RTL_SITE = {
+    "site.yaml": "title: T\ndefault_language: en\nlanguages: [en, he]\n",
+    "content/en/about.md": "---\ntitle: About\nlang: en\n---\nText.\n",
+    "content/he/index.md": "---\ntitle: בית\nlang: he\n---\nטקסט.\n",
+}
+
+
+def test_a_right_to_left_language_is_laid_out_right_to_left(make_site) -> None:
+    result = build_site(make_site(RTL_SITE))
+    home = parse_html(result.files["he/index.html"])
+    assert (home.find("html").attrs["lang"], home.find("html").attrs["dir"]) == ("he", "rtl")
+    # No Hebrew catalog: the theme's English strings are marked left to right inside the page.
+    assert (home.find("header").attrs["lang"], home.find("header").attrs["dir"]) == ("en", "ltr")
+    fallback = parse_html(result.files["he/about.html"])
+    assert (fallback.find("html").attrs["lang"], fallback.find("html").attrs["dir"]) == ("en", "ltr")
+    chooser = parse_html(result.files["index.html"])
+    assert chooser.find("a", hreflang="he").attrs["dir"] == "rtl"
+
+
+PHYSICAL = re.compile(
+    r"(?<![\w-])(?:margin|padding|border)-(?:left|right)\b|(?<![\w-])(?:left|right)\s*:"
+    r"|text-align\s*:\s*(?:left|right)|float\s*:\s*(?:left|right)"
+)
+
+
+def test_the_stylesheet_uses_logical_properties_only() -> None:
+    css = (REPO_ROOT / "themes" / "default" / "static" / "style.css").read_text(encoding="utf-8")
+    assert PHYSICAL.findall(css) == []
