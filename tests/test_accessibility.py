@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
@@ -40,7 +39,7 @@ def test_no_serious_accessibility_violations(
     assert not violations, f"{path}: {format_violations(violations)}"
 
 
-def test_the_check_sees_a_real_violation(served: StaticSite, browser_page: Page, tmp_path: Path):
+def test_the_check_sees_a_real_violation(served: StaticSite, browser_page: Page):
     """An image without a text alternative is reported, so a clean run means something."""
     browser_page.goto(served.url("/de/"))
     browser_page.evaluate(
