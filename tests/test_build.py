@@ -12,7 +12,7 @@ from chatmail_site.config import SiteConfig
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html
 
-LANGUAGES = ("en", "de", "fr", "nl")
+LANGUAGES = ("en", "de", "fr", "nl", "sk", "id")  # sk and id are offered as fallbacks
 
 
 def resolve(page_output: str, href: str) -> str:
