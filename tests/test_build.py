@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from collections.abc import Collection
 
 import pytest
 
@@ -16,14 +17,22 @@ LANGUAGES = ("en", "de", "fr", "nl", "sk", "id")
 TRANSLATED = ("en", "de", "fr", "nl")  # sk and id have no pages: they get fallbacks
 
 
-def resolve(page_output: str, href: str) -> str:
-    """The output file a relative, extensionless link from a page leads to."""
+def resolve(page_output: str, href: str, files: Collection[str] = ()) -> str:
+    """The output file a relative, extensionless link from a page leads to.
+
+    A name with a dot may be a file (style.css) or a page (servers/nine.testrun.org); the
+    built files decide, as the web server does with `try_files $uri $uri.html`.
+    """
     url_dir = posixpath.dirname(page_output)
     path, _, _ = href.partition("#")
-    target = posixpath.normpath(posixpath.join(url_dir, path)) if path else page_output
-    if href.endswith("/") or path in ("", "."):
-        return posixpath.join(target, "index.html") if path else page_output
-    return target if target.endswith(".html") or "." in posixpath.basename(target) else target + ".html"
+    if not path:
+        return page_output
+    target = posixpath.normpath(posixpath.join(url_dir, path))
+    if path.endswith("/") or path == ".":
+        return posixpath.join(target, "index.html")
+    if target in files or target.endswith(".html"):
+        return target
+    return target + ".html"
 
 
 def test_every_language_has_every_page(bundled_build: BuildResult):
@@ -66,7 +75,7 @@ def test_every_internal_link_resolves(bundled_build: BuildResult):
             href = element.attrs.get("href") or element.attrs.get("src")
             if not href or ":" in href.split("/")[0] or href.startswith("#"):
                 continue
-            assert resolve(output, href) in bundled_build.files, f"{output}: {href}"
+            assert resolve(output, href, bundled_build.files) in bundled_build.files, f"{output}: {href}"
 
 
 def test_root_index_lists_every_language_without_javascript(bundled_build: BuildResult):
