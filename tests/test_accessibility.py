@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.support.axe import format_violations, serious_violations
-from tests.support.reader_site import ReaderSite, build_reader_site
+from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite, build_reader_site
 from tests.support.static_server import StaticSite
 
 pytest_plugins = ("tests.support.fixtures",)
@@ -31,11 +31,22 @@ def served(reader_site: ReaderSite) -> Iterator[StaticSite]:
 def test_no_serious_accessibility_violations(
     kind: str, reader_site: ReaderSite, served: StaticSite, browser_page: Page
 ):
-    path = reader_site.page_paths("de")[kind]
-    response = browser_page.goto(served.url(path))
+    assert_no_serious_violations(browser_page, served, reader_site.page_paths("de")[kind], kind == "404")
+
+
+@pytest.mark.parametrize("kind", RELAY_FRONT_PAGES)
+def test_no_serious_accessibility_violations_on_the_fronted_relay_pages(
+    kind: str, relay_front_site: ReaderSite, relay_front_served: StaticSite, browser_page: Page
+):
+    path = relay_front_site.relay_front_paths("de")[kind]
+    assert_no_serious_violations(browser_page, relay_front_served, path)
+
+
+def assert_no_serious_violations(page: Page, served: StaticSite, path: str, not_found: bool = False) -> None:
+    response = page.goto(served.url(path))
     assert response is not None
-    assert response.status == (404 if kind == "404" else 200), path
-    violations = serious_violations(browser_page)
+    assert response.status == (404 if not_found else 200), path
+    violations = serious_violations(page)
     assert not violations, f"{path}: {format_violations(violations)}"
 
 

@@ -7,8 +7,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
+from chatmail_site.config import load_config
+from chatmail_site.errors import Diagnostics
+from chatmail_site.relayini import load_relay_ini
 from tests.support.browser import save_screenshot
-from tests.support.reader_site import ReaderSite, build_reader_site
+from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite, build_reader_site
 from tests.support.static_server import StaticSite
 
 pytest_plugins = ("tests.support.fixtures",)
@@ -123,7 +126,10 @@ def test_the_header_starts_at_the_reading_side(
 def test_nothing_scrolls_sideways_on_a_phone(
     kind: str, reader_site: ReaderSite, served: StaticSite, phone_page: Page
 ):
-    path = reader_site.page_paths("de")[kind]
+    assert_fits_the_phone(phone_page, served, reader_site.page_paths("de")[kind], kind)
+
+
+def assert_fits_the_phone(phone_page: Page, served: StaticSite, path: str, kind: str) -> None:
     phone_page.goto(served.url(path))
     save_screenshot(phone_page, f"{kind}-phone")
     scroll_width = phone_page.evaluate("() => document.documentElement.scrollWidth")
@@ -139,6 +145,35 @@ def test_join_and_donate_are_big_enough_to_tap(
     phone_page.goto(served.url(reader_site.page_paths("de")[kind]))
     box = phone_page.locator(selector).bounding_box()
     assert box is not None and box["height"] >= MIN_TARGET_HEIGHT, box
+
+
+def fronted_invite_uri(site: ReaderSite) -> str:
+    """The invite of the relay a site fronts, as its chatmail.ini defines it: the relay's /new."""
+    diagnostics = Diagnostics()
+    config = load_config(site.site_dir, diagnostics)
+    assert config is not None and config.fronts is not None and config.fronts.ini is not None
+    ini = load_relay_ini(config.fronts.ini, diagnostics)
+    assert ini is not None and not diagnostics.errors, diagnostics
+    return f"DCACCOUNT:https://{ini.mail_domain}/new"
+
+
+def test_the_fronted_relay_home_invites_on_a_phone(
+    relay_front_site: ReaderSite, relay_front_served: StaticSite, phone_page: Page
+):
+    phone_page.goto(relay_front_served.url(relay_front_site.relay_front_paths("de")["relay-home"]))
+    assert phone_page.locator(".relay-qr-code").is_visible()
+    join = phone_page.locator(".relay-join-button")
+    assert join.get_attribute("href") == fronted_invite_uri(relay_front_site)
+    box = join.bounding_box()
+    assert box is not None and box["height"] >= MIN_TARGET_HEIGHT, box
+
+
+@pytest.mark.parametrize("kind", RELAY_FRONT_PAGES)
+def test_nothing_scrolls_sideways_on_the_fronted_relay_pages(
+    kind: str, relay_front_site: ReaderSite, relay_front_served: StaticSite, phone_page: Page
+):
+    path = relay_front_site.relay_front_paths("de")[kind]
+    assert_fits_the_phone(phone_page, relay_front_served, path, kind)
 
 
 @pytest.mark.parametrize("kind", ("index", "chatmail", "relay", "rtl"))

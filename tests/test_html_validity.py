@@ -1,4 +1,5 @@
-"""Every page of the bundled build is valid HTML, as the Nu Html Checker reads it."""
+"""Every page of the bundled build and of the relay-fronting example is valid HTML, as the Nu Html
+Checker reads it."""
 
 from __future__ import annotations
 
@@ -6,27 +7,40 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.cli import main
+from tests.support.reader_site import RELAY_FRONT_PAGES, build_once, build_relay_front_site
 from tests.support.sites import copy_bundled_site
-from tests.support.vnu import check_html
+from tests.support.vnu import VnuReport, check_html
+
+# Pages each build must contain, or a missing kind of page would pass unseen.
+EXPECTED_PAGES = {
+    "bundled": {"index.html", "en/index.html", "en/404.html", "en/donate.html"},
+    "relay-front": {f"{lang}/{slug}.html" for lang in ("en", "de") for slug in RELAY_FRONT_PAGES.values()},
+}
 
 
 @pytest.fixture(scope="module")
-def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled site built once, as it is published."""
+def built_sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The output folder of each build, by name: the bundled site and examples/relay-site."""
     root = tmp_path_factory.mktemp("validity")
-    out = root / "out"
-    assert main(["build", "--site", str(copy_bundled_site(root / "site")), "--out", str(out)]) == 0
-    return out
+    bundled = build_once(copy_bundled_site(root / "bundled" / "site"), root / "bundled" / "out")
+    return {"bundled": bundled.out_dir, "relay-front": build_relay_front_site(root / "relay-front").out_dir}
 
 
-def test_every_page_of_the_bundled_build_is_valid_html(built_site: Path):
-    pages = sorted(built_site.rglob("*.html"))
-    # Every kind of page must be among those checked, or a missing kind would pass unseen.
-    assert {"index.html", "en/index.html", "en/404.html", "en/donate.html"} <= {
-        page.relative_to(built_site).as_posix() for page in pages
-    }
-    assert any(page.parent.name == "servers" for page in pages), "no relay pages were built"
-    report = check_html(pages)
-    assert set(report.errors) == {page.resolve() for page in pages}
-    assert not report.all_errors(), report.format_errors()
+@pytest.fixture(scope="module")
+def report(built_sites: dict[str, Path]) -> VnuReport:
+    """One checker run over every page of both builds: the JVM starts once."""
+    return check_html(built_sites.values())
+
+
+@pytest.mark.parametrize("name", EXPECTED_PAGES)
+def test_every_page_of_the_build_is_valid_html(name: str, built_sites: dict[str, Path], report: VnuReport):
+    out = built_sites[name]
+    pages = sorted(out.rglob("*.html"))
+    assert EXPECTED_PAGES[name] <= {page.relative_to(out).as_posix() for page in pages}
+    assert all(page.resolve() in report.errors for page in pages), "some pages were not checked"
+    errors = [error for page in pages for error in report.errors_for(page)]
+    assert not errors, VnuReport(errors={Path(): errors}).format_errors()
+
+
+def test_the_bundled_build_has_relay_pages(built_sites: dict[str, Path]):
+    assert any(page.parent.name == "servers" for page in built_sites["bundled"].rglob("*.html"))

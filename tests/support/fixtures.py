@@ -4,6 +4,8 @@
   about a second. Playwright's sync API allows one driver per thread, so browser tests
   share this fixture instead of launching their own.
 - `browser_page` (function): a page in a fresh context (no cookies or storage carried over).
+- `relay_front_site` and `relay_front_served` (module): examples/relay-site, the example of a
+  site that fronts a relay, built and served.
 
 Listing the module in `pytest_plugins`, rather than importing the fixtures, lets pytest
 rewrite its asserts and keeps the fixtures out of the importing module's names.
@@ -17,6 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.browser import launch_chromium
+from tests.support.reader_site import ReaderSite, build_relay_front_site
+from tests.support.static_server import StaticSite
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -37,3 +41,16 @@ def browser_page(chromium_browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def relay_front_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
+    """examples/relay-site built once per test module."""
+    return build_relay_front_site(tmp_path_factory.mktemp("relay-front"))
+
+
+@pytest.fixture(scope="module")
+def relay_front_served(relay_front_site: ReaderSite) -> Iterator[StaticSite]:
+    """The built relay-fronting example, served with the site's URL rules."""
+    with StaticSite(relay_front_site.out_dir, relay_front_site.default_language) as site:
+        yield site

@@ -4,6 +4,9 @@
 (Arabic, with only its home page written), so one build holds every kind of page: the root
 language chooser, home, chatmail, donate, relay, 404, a right-to-left page and a fallback page
 (the Arabic chatmail page, shown in the original language).
+
+`build_relay_front_site` builds examples/relay-site, the example of a site that fronts a relay,
+so the same checks also see the relay's home, info and privacy pages.
 """
 
 from __future__ import annotations
@@ -14,9 +17,15 @@ from datetime import date
 from pathlib import Path
 
 from chatmail_site.cli import main
+from chatmail_site.config import load_config
 from chatmail_site.errors import Diagnostics
 from chatmail_site.servers import Relay, load_servers
+from tests.support import REPO_ROOT
 from tests.support.sites import copy_bundled_site, page
+
+RELAY_FRONT_SITE = REPO_ROOT / "examples" / "relay-site"
+# The pages of the fronted relay, by kind, as slugs below each language folder.
+RELAY_FRONT_PAGES = {"relay-home": "relay", "relay-info": "relay/info", "relay-privacy": "relay/privacy"}
 
 RTL_LANGUAGE = "ar"
 RTL_HOME = page(
@@ -62,7 +71,7 @@ class ReaderSite:
     site_dir: Path
     out_dir: Path
     default_language: str
-    relays: tuple[Relay, ...]  # every relay of servers.yaml, the default first
+    relays: tuple[Relay, ...]  # every relay of servers.yaml (maybe none), the default first
 
     def relay_path(self, lang: str, relay: Relay | None = None) -> str:
         """The URL path of a relay's page in `lang`; the first relay's unless one is given."""
@@ -80,6 +89,10 @@ class ReaderSite:
             "fallback": f"/{RTL_LANGUAGE}/chatmail",
             "rtl": f"/{RTL_LANGUAGE}/",
         }
+
+    def relay_front_paths(self, lang: str) -> dict[str, str]:
+        """URL paths of the fronted relay's pages in `lang`, by kind (a site that fronts a relay)."""
+        return {kind: f"/{lang}/{slug}" for kind, slug in RELAY_FRONT_PAGES.items()}
 
 
 def add_rtl_language(site_dir: Path) -> None:
@@ -102,12 +115,21 @@ def build_reader_site(root: Path) -> ReaderSite:
     """Copy the bundled site into `root`, add the right-to-left language and build it once."""
     site_dir = copy_bundled_site(root / "site")
     add_rtl_language(site_dir)
-    out_dir = root / "out"
-    status = main(["build", "--site", str(site_dir), "--out", str(out_dir)])
-    assert status == 0, f"the bundled site does not build (exit status {status})"
+    return build_once(site_dir, root / "out")
+
+
+def build_relay_front_site(root: Path) -> ReaderSite:
+    """Build examples/relay-site into `root` (the example itself is only read)."""
+    return build_once(RELAY_FRONT_SITE, root / "out")
+
+
+def build_once(site_dir: Path, out_dir: Path) -> ReaderSite:
+    """Build the site in `site_dir` into `out_dir`, strictly: readers must meet no known flaw."""
+    status = main(["build", "--site", str(site_dir), "--out", str(out_dir), "--strict"])
+    assert status == 0, f"{site_dir} does not build (exit status {status})"
     diagnostics = Diagnostics()
-    relays = load_servers(site_dir / "content" / "servers.yaml", diagnostics, today=date.today())
-    assert relays and not diagnostics.errors, "servers.yaml has no valid relay"
-    default_language = re.search(r"^default_language:\s*(\S+)", (site_dir / "site.yaml").read_text(), re.M)
-    assert default_language is not None
-    return ReaderSite(site_dir, out_dir, default_language.group(1), relays)
+    config = load_config(site_dir, diagnostics)
+    assert config is not None and not diagnostics.errors, f"{site_dir}/site.yaml cannot be read"
+    relays = load_servers(config.servers_file, diagnostics, today=date.today(), missing_ok=True)
+    assert not diagnostics.errors, f"{config.servers_file} has errors"
+    return ReaderSite(site_dir, out_dir, config.default_language, relays)
