@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import time
@@ -14,6 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import __version__, relay_frontend, relays_render
+from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
@@ -129,9 +131,18 @@ class SitePlan:
         return [p for p in self.pages if p.slug == slug]
 
 
-def plan_site(config: SiteConfig, content: ContentIndex, relays: Iterable[Relay] = ()) -> SitePlan:
+TranslationChecker = Callable[[Page, Page], TranslationCheck]
+
+
+def plan_site(
+    config: SiteConfig,
+    content: ContentIndex,
+    relays: Iterable[Relay] = (),
+    check: TranslationChecker = check_translation,
+) -> SitePlan:
     """Every page in every language: the translation where it exists, else a fallback;
-    and every relay's page in every language."""
+    and every relay's page in every language. `check` compares a translation with its
+    original (a cache's, to compare each pair of texts only once)."""
     pages: list[PagePlan] = []
     translated: dict[str, tuple[str, ...]] = {}
     for slug in content.slugs():
@@ -141,8 +152,8 @@ def plan_site(config: SiteConfig, content: ContentIndex, relays: Iterable[Relay]
             page = content.get(slug, lang)
             if page is not None:
                 compare = original is not None and lang != config.default_language
-                check = check_translation(page, original) if compare else None
-                planned.append(PagePlan(slug, lang, page, fallback=False, check=check))
+                page_check = check(page, original) if compare else None
+                planned.append(PagePlan(slug, lang, page, fallback=False, check=page_check))
             elif original is not None:
                 planned.append(PagePlan(slug, lang, original, fallback=True))
         translated[slug] = tuple(p.lang for p in planned if not p.untranslated)
@@ -236,18 +247,21 @@ class BuildResult:
 class PageRenderer:
     """Renders the plan's pages; each source page's Markdown is converted exactly once."""
 
-    def __init__(self, site: Site, plan: SitePlan, diagnostics: Diagnostics) -> None:
+    def __init__(
+        self, site: Site, plan: SitePlan, diagnostics: Diagnostics, cache: DerivedCache | None = None
+    ) -> None:
         self.site = site
         self.plan = plan
         self.diagnostics = diagnostics
         self.markdown = MarkdownRenderer(DIRECTIVES)
         self._rendered: dict[tuple[str, str], RenderedMarkdown] = {}
-        self.relay_images = relays_render.RelayImages()
+        self.cache = cache if cache is not None else DerivedCache()
+        self.relay_images = relays_render.RelayImages(self.cache)
 
     def markdown_of(self, page: Page) -> RenderedMarkdown:
         key = (page.slug, page.lang)
         if key not in self._rendered:
-            rendered = self.markdown.render(page.body)
+            rendered = self.cache.rendered_markdown(self.markdown, DIRECTIVES, page.body)
             for problem in rendered.problems:
                 report = self.diagnostics.error if problem.is_error else self.diagnostics.warning
                 report(page.display_path, page.body_line + problem.line - 1, problem.message, problem.hint)
@@ -349,12 +363,16 @@ class PageRenderer:
             "nav": self.navigation(language.code, url, root),
         }
 
+    @functools.cached_property
+    def menu_originals(self) -> tuple[Page, ...]:
+        """The originals listed in the menu, found once: every page shows the menu."""
+        originals = self.site.content.in_language(self.site.config.default_language)
+        return tuple(original for original in originals if original.nav is not None)
+
     def navigation(self, lang: str, current_url: str, root: str) -> list[dict[str, Any]]:
         content = self.site.content
         entries = []
-        for original in content.in_language(self.site.config.default_language):
-            if original.nav is None:
-                continue
+        for original in self.menu_originals:
             shown = content.get(original.slug, lang) or original
             url = page_url(lang, original.slug)
             entries.append(
@@ -451,13 +469,15 @@ def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry
     """Every page worth indexing, with the same alternates its <link rel=alternate> carry."""
     indexable = [p for p in plan.pages if not p.untranslated]
     indexable += [r for r in plan.relay_pages if r.indexable]
-    return [
-        SitemapEntry(
-            renderer.absolute_or_relative(p.url, p.url),
-            tuple((link["hreflang"], link["href"]) for link in renderer.hreflang(p)),
-        )
-        for p in indexable
-    ]
+    # With a base URL the alternates are absolute, so all pages of a slug share one set:
+    # working it out once per slug keeps the sitemap linear in its lines.
+    alternates: dict[str, tuple[tuple[str, str], ...]] = {}
+    entries = []
+    for p in indexable:
+        if p.slug not in alternates:
+            alternates[p.slug] = tuple((link["hreflang"], link["href"]) for link in renderer.hreflang(p))
+        entries.append(SitemapEntry(renderer.absolute_or_relative(p.url, p.url), alternates[p.slug]))
+    return entries
 
 
 def finish_outputs(

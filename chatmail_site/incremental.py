@@ -34,8 +34,10 @@ from .build import (
     load_site,
     plan_site,
 )
+from .cache import DerivedCache
 from .content import ContentIndex, Page, _load_entry
 from .errors import Diagnostic, Diagnostics
+from .status import State, TranslationCheck
 from .templates import Theme
 
 # An input key meaning "anything": outputs that carry it are re-rendered on every change.
@@ -126,11 +128,12 @@ def render_outputs(
     plan: SitePlan,
     diagnostics: Diagnostics,
     wanted: Callable[[str], bool],
+    cache: DerivedCache,
     kept: Mapping[str, bytes] | None = None,
 ) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
     """All files of the site: the wanted pages and relay pages rendered with their dependencies,
     the others taken from `kept`, and every output that records nothing made afresh."""
-    renderer = PageRenderer(site, plan, diagnostics)
+    renderer = PageRenderer(site, plan, diagnostics, cache)
     recorder = _recorder(site.theme)
     files: dict[str, bytes] = {}
     dependencies: dict[str, frozenset[str]] = {}
@@ -154,14 +157,22 @@ def plan_outputs(plan: SitePlan) -> list[str]:
     return [item.output for item in (*plan.pages, *plan.relay_pages)]
 
 
-def full_build(site_dir: Path) -> tuple[SiteBuild | None, tuple[Diagnostic, ...]]:
-    """Build everything with recorded dependencies: the build, or None when it has errors."""
+def full_build(
+    site_dir: Path, cache: DerivedCache | None = None
+) -> tuple[SiteBuild | None, tuple[Diagnostic, ...]]:
+    """Build everything with recorded dependencies: the build, or None when it has errors.
+
+    Markdown, translation checks and QR codes whose inputs are unchanged come from `cache`.
+    """
+    cache = cache if cache is not None else DerivedCache()
     diagnostics = Diagnostics()
     site = load_site(site_dir, diagnostics)
     if site is None:
         return None, _unique(diagnostics)
-    plan = plan_site(site.config, site.content, site.relays)
-    files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True)
+    plan = plan_site(
+        site.config, site.content, site.relays, cache.translation_check
+    )
+    files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True, cache)
     found = _unique(diagnostics)
     if diagnostics.errors:
         return None, found
@@ -230,8 +241,11 @@ def _reloaded_page(site: Site, parts: tuple[str, ...], diagnostics: Diagnostics)
     return page
 
 
-def incremental_build(previous: SiteBuild, changed: Iterable[str]) -> tuple[SiteBuild | None, Outcome]:
+def incremental_build(
+    previous: SiteBuild, changed: Iterable[str], cache: DerivedCache | None = None
+) -> tuple[SiteBuild | None, Outcome]:
     """Re-render what the changed files affect; raises NeedsFullBuild when that is unknown."""
+    cache = cache if cache is not None else DerivedCache()
     started = time.perf_counter()
     changed = set(changed)
     change = classify(previous.site, changed)
@@ -240,13 +254,22 @@ def incremental_build(previous: SiteBuild, changed: Iterable[str]) -> tuple[Site
         found = _unique((*kept, *change.diagnostics))
         return None, Outcome(False, found, False, 0, time.perf_counter() - started)
     site = change.site
-    plan = plan_site(site.config, site.content, site.relays)
+    plan = plan_site(
+        site.config, site.content, site.relays, cache.translation_check
+    )
     if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
         raise NeedsFullBuild("the set of pages or translations changed")
     keys = change.input_keys | {ANY_INPUT}
-    affected = {output for output, inputs in previous.dependencies.items() if inputs & keys}
+    answered = originals_answered_by_checks(previous.plan, site, plan)
+    affected = {
+        output
+        for output, inputs in previous.dependencies.items()
+        if (inputs & keys) - answered.get(output, frozenset())
+    }
     diagnostics = Diagnostics()
-    files, dependencies = render_outputs(site, plan, diagnostics, affected.__contains__, previous.files)
+    files, dependencies = render_outputs(
+        site, plan, diagnostics, affected.__contains__, cache, previous.files
+    )
     found = _unique((*kept, *change.diagnostics, *diagnostics))
     outcome = Outcome(not diagnostics.errors, found, False, len(affected), time.perf_counter() - started)
     if diagnostics.errors:
@@ -254,6 +277,28 @@ def incremental_build(previous: SiteBuild, changed: Iterable[str]) -> tuple[Site
     new_dependencies = {**previous.dependencies, **dependencies}
     build = SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(new_dependencies), found)
     return build, outcome
+
+
+def originals_answered_by_checks(previous: SitePlan, site: Site, plan: SitePlan) -> dict[str, frozenset[str]]:
+    """For each translation whose comparison with its original shows as before, that original.
+
+    A translation reads its original only through that comparison (the outdated and copy
+    notices): titles and menu entries take the full rebuild when they change. So when the
+    notices come out the same, an edit of the original changes nothing on the translation.
+    """
+    before = {page.output: page.check for page in previous.pages}
+    answered = {}
+    for page in plan.pages:
+        if page.check is not None and _shown(page.check) == _shown(before.get(page.output)):
+            original = site.content.get(page.slug, site.config.default_language)
+            if original is not None:
+                answered[page.output] = frozenset({original.display_path})
+    return answered
+
+
+def _shown(check: TranslationCheck | None) -> tuple[State, bool] | None:
+    """What a page shows of its translation check (the similarity itself is never shown)."""
+    return None if check is None else (check.state, check.stamped)
 
 
 class IncrementalBuilder:
@@ -267,6 +312,7 @@ class IncrementalBuilder:
         self.site_dir = site_dir
         self.current: SiteBuild | None = None
         self._pending: set[str] = set()
+        self._cache = DerivedCache()
 
     def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
         """Bring the build up to date; `None` (or no good build yet) means a full rebuild."""
@@ -274,7 +320,7 @@ class IncrementalBuilder:
             self._pending.update(changed)
         if changed is not None and self.current is not None:
             try:
-                build, outcome = incremental_build(self.current, self._pending)
+                build, outcome = incremental_build(self.current, self._pending, self._cache)
             except NeedsFullBuild:
                 build, outcome = self._full()
         else:
@@ -282,10 +328,11 @@ class IncrementalBuilder:
         if build is not None:
             self.current = build
             self._pending.clear()
+            self._cache.prune()
         return outcome
 
     def _full(self) -> tuple[SiteBuild | None, Outcome]:
         started = time.perf_counter()
-        build, found = full_build(self.site_dir)
+        build, found = full_build(self.site_dir, self._cache)
         rendered = len(build.dependencies) if build is not None else 0
         return build, Outcome(build is not None, found, True, rendered, time.perf_counter() - started)

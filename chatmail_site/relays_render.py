@@ -18,6 +18,7 @@ from typing import Any
 from babel.lists import format_list
 
 from . import qr
+from .cache import DerivedCache
 from .config import SiteConfig
 from .errors import Diagnostics
 from .i18n import Language
@@ -93,21 +94,17 @@ def relay_list_entries(
 
 
 class RelayImages:
-    """Each relay's QR invite code, drawn once per build however many languages show it."""
+    """Each relay's QR invite code, drawn once per invite however many languages show it,
+    and across rebuilds when given the cache of the previous ones."""
 
-    def __init__(self) -> None:
-        self._svg: dict[str, str] = {}
-        self._png: dict[str, bytes] = {}
+    def __init__(self, cache: DerivedCache | None = None) -> None:
+        self._cache = cache if cache is not None else DerivedCache()
 
     def svg(self, relay: Relay) -> str:
-        if relay.ascii_domain not in self._svg:
-            self._svg[relay.ascii_domain] = qr.qr_svg(relay.invite_uri)
-        return self._svg[relay.ascii_domain]
+        return self._cache.get("qr-svg", relay.invite_uri, lambda: qr.qr_svg(relay.invite_uri))
 
     def png(self, relay: Relay) -> bytes:
-        if relay.ascii_domain not in self._png:
-            self._png[relay.ascii_domain] = qr.qr_png(relay.invite_uri)
-        return self._png[relay.ascii_domain]
+        return self._cache.get("qr-png", relay.invite_uri, lambda: qr.qr_png(relay.invite_uri))
 
     def files(self, relays: Iterable[Relay]) -> dict[str, bytes]:
         """The PNG download of every relay, listed or not (its own page links to it)."""

@@ -35,16 +35,26 @@ def sitemap_xml(entries: Iterable[SitemapEntry]) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>',
         f"<urlset xmlns={quoteattr(SITEMAP_NAMESPACE)} xmlns:xhtml={quoteattr(XHTML_NAMESPACE)}>",
     ]
+    # Every translation of a page carries the same alternates: each set is written out once.
+    alternate_blocks: dict[tuple[tuple[str, str], ...], str] = {}
     for entry in sorted(entries, key=lambda e: e.loc):
         lines.append("  <url>")
         lines.append(f"    <loc>{_text(entry.loc)}</loc>")
-        for hreflang, href in entry.alternates:
-            lines.append(
-                f'    <xhtml:link rel="alternate" hreflang={quoteattr(hreflang)} href={quoteattr(href)}/>'
-            )
+        if entry.alternates:
+            block = alternate_blocks.get(entry.alternates)
+            if block is None:
+                block = alternate_blocks[entry.alternates] = _alternates_block(entry.alternates)
+            lines.append(block)
         lines.append("  </url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _alternates_block(alternates: tuple[tuple[str, str], ...]) -> str:
+    return "\n".join(
+        f'    <xhtml:link rel="alternate" hreflang={quoteattr(hreflang)} href={quoteattr(href)}/>'
+        for hreflang, href in alternates
+    )
 
 
 def robots_txt(sitemap_url: str | None) -> bytes:

@@ -16,6 +16,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -69,10 +70,18 @@ def _shingles(text: str) -> Counter[tuple[str, ...]]:
     return Counter(tuple(words[i : i + SHINGLE_SIZE]) for i in range(len(words) - SHINGLE_SIZE + 1))
 
 
-def similarity(page: Page, original: Page) -> float:
+Shingles = Counter[tuple[str, ...]]
+
+
+def page_shingles(page: Page) -> Shingles:
+    """A page's wording as word 3-grams, the material of `similarity`."""
+    return _shingles(normalise_text(page.title, page.body))
+
+
+def similarity(page: Page, original: Page, shingles: Callable[[Page], Shingles] = page_shingles) -> float:
     """How much of the shorter page's wording (word 3-grams) the other page contains, 0 to 1."""
-    mine = _shingles(normalise_text(page.title, page.body))
-    theirs = _shingles(normalise_text(original.title, original.body))
+    mine = shingles(page)
+    theirs = shingles(original)
     smaller = min(sum(mine.values()), sum(theirs.values()))
     if smaller == 0:
         return 1.0 if mine == theirs else 0.0
@@ -88,10 +97,15 @@ class TranslationCheck:
     similarity: float
 
 
-def check_translation(translation: Page, original: Page) -> TranslationCheck:
-    """Whether a translation is current, outdated or an untranslated copy of its original."""
+def check_translation(
+    translation: Page, original: Page, shingles: Callable[[Page], Shingles] = page_shingles
+) -> TranslationCheck:
+    """Whether a translation is current, outdated or an untranslated copy of its original.
+
+    `shingles` may answer from a cache: builds compare one original with every translation.
+    """
     recorded = recorded_hash(translation)
-    ratio = similarity(translation, original)
+    ratio = similarity(translation, original, shingles)
     if ratio >= COPY_THRESHOLD:
         state = State.COPY
     elif recorded == source_hash(original):

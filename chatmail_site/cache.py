@@ -1,0 +1,117 @@
+"""Results derived from one input, found again by a hash of that input's content.
+
+Rebuilds convert the same Markdown, compare the same translation with the same original and
+draw the same QR codes again and again. A DerivedCache keeps those results keyed by a hash
+of everything they are made from (never a file time) and of the tool itself, so a changed
+input, or a changed chatmail-site, can only miss the cache, never hit a stale entry.
+
+Keys hash inputs only: one cache serves one version of the tool (see `tool_fingerprint`),
+and a cache kept on disk is dropped whole when that changes.
+
+Entries not used by the latest build are dropped by `prune()`, so the cache holds one
+build's worth of results however long the preview runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Collection
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .content import Page
+from .markdown import MarkdownRenderer, RenderedMarkdown
+from .status import Shingles, TranslationCheck, check_translation, page_shingles, recorded_hash
+
+T = TypeVar("T")
+# The libraries whose output ends up in the files: a new version may render differently.
+RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "babel", "qrcode")
+
+
+@cache
+def tool_fingerprint() -> str:
+    """A hash of chatmail-site's own code and the versions of the libraries it renders with.
+
+    Hashing the source, not just the version number, keeps an edited working copy from
+    reusing results made by the code before the edit.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    for library in RENDERING_LIBRARIES:
+        try:
+            version = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            version = "absent"
+        digest.update(f"{library}={version}\0".encode())
+    return digest.hexdigest()
+
+
+def content_key(*parts: str) -> str:
+    """One key for several texts; the separator keeps ("ab", "c") apart from ("a", "bc")."""
+    digest = hashlib.sha256()
+    for part in parts:
+        encoded = part.encode("utf-8", "surrogatepass")
+        digest.update(f"{len(encoded)}:".encode())
+        digest.update(encoded)
+    return digest.hexdigest()
+
+
+class DerivedCache:
+    """Derived results by kind and content key, remembering which ones a build used."""
+
+    def __init__(self, entries: dict[tuple[str, str], Any] | None = None) -> None:
+        self._entries: dict[tuple[str, str], Any] = entries if entries is not None else {}
+        self._used: set[tuple[str, str]] = set()
+        # Pages are hashed again for every translation of them; str objects cache their own
+        # hash, so finding the text here is cheaper than hashing it with sha256 again.
+        self._text_keys: dict[tuple[str, str], str] = {}
+        self._used_texts: set[tuple[str, str]] = set()
+
+    def get(self, kind: str, key: str, make: Callable[[], T]) -> T:
+        """The result of `make()` for this key, made only when no build has made it yet."""
+        entry = (kind, key)
+        self._used.add(entry)
+        if entry not in self._entries:
+            self._entries[entry] = make()
+        return self._entries[entry]
+
+    def prune(self) -> None:
+        """Forget every result the builds since the last prune did not ask for."""
+        self._entries = {entry: self._entries[entry] for entry in self._used if entry in self._entries}
+        self._used = set()
+        self._text_keys = {text: self._text_keys[text] for text in self._used_texts}
+        self._used_texts = set()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def rendered_markdown(
+        self, renderer: MarkdownRenderer, directives: Collection[str], body: str
+    ) -> RenderedMarkdown:
+        """A page body converted to safe HTML by a renderer that knows `directives`.
+
+        Its problems travel with it, so a page taken from the cache is reported again.
+        """
+        key = content_key(*sorted(directives), "", body)
+        return self.get("markdown", key, lambda: renderer.render(body))
+
+    def translation_check(self, translation: Page, original: Page) -> TranslationCheck:
+        """How a translation compares with its original, worked out once per pair of texts."""
+        stamp = recorded_hash(translation) or ""
+        key = content_key(self.page_text_key(translation), stamp, self.page_text_key(original))
+        return self.get("check", key, lambda: check_translation(translation, original, self.shingles))
+
+    def shingles(self, page: Page) -> Shingles:
+        return self.get("shingles", self.page_text_key(page), lambda: page_shingles(page))
+
+    def page_text_key(self, page: Page) -> str:
+        """The hash of what a page says: its title and body (front matter aside)."""
+        text = (page.title, page.body)
+        self._used_texts.add(text)
+        if text not in self._text_keys:
+            self._text_keys[text] = content_key(*text)
+        return self._text_keys[text]
