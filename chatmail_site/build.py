@@ -19,7 +19,7 @@ from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
-from .i18n import Language, make_language
+from .i18n import Language, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
@@ -96,11 +96,11 @@ class PagePlan:
 @dataclass(frozen=True)
 class RelayPagePlan:
     """The page of one relay in one language. Its texts come from the theme's catalog, so it
-    exists in every language as a real translation."""
+    is a real translation only in languages the theme speaks, and a fallback elsewhere."""
 
     relay: Relay
     lang: str
-    fallback: bool = field(default=False, init=False)
+    fallback: bool = False
 
     @property
     def slug(self) -> str:
@@ -116,14 +116,15 @@ class RelayPagePlan:
 
     @property
     def indexable(self) -> bool:
-        """False for an unlisted relay: its page carries noindex and belongs in no sitemap."""
-        return self.relay.listed
+        """False for an unlisted relay and for a fallback: noindex, and in no sitemap."""
+        return self.relay.listed and not self.fallback
 
 
 @dataclass(frozen=True)
 class SitePlan:
     pages: tuple[PagePlan, ...]
-    # slug → languages with a real translation; relay pages (servers/<domain>) have them all
+    # slug → languages with a real translation; for relay pages (servers/<domain>), those the
+    # theme speaks
     translated: Mapping[str, tuple[str, ...]]
     relay_pages: tuple[RelayPagePlan, ...] = ()
 
@@ -139,10 +140,13 @@ def plan_site(
     content: ContentIndex,
     relays: Iterable[Relay] = (),
     check: TranslationChecker = check_translation,
+    *,
+    languages: Mapping[str, Language],
 ) -> SitePlan:
     """Every page in every language: the translation where it exists, else a fallback;
-    and every relay's page in every language. `check` compares a translation with its
-    original (a cache's, to compare each pair of texts only once)."""
+    and every relay's page in every language, a fallback where the theme has no catalog.
+    `check` compares a translation with its original (a cache's, to compare each pair of
+    texts only once)."""
     pages: list[PagePlan] = []
     translated: dict[str, tuple[str, ...]] = {}
     for slug in content.slugs():
@@ -158,9 +162,12 @@ def plan_site(
                 planned.append(PagePlan(slug, lang, original, fallback=True))
         translated[slug] = tuple(p.lang for p in planned if not p.untranslated)
         pages.extend(planned)
-    relay_pages = tuple(RelayPagePlan(relay, lang) for relay in relays for lang in config.languages)
+    themed = theme_languages(languages)
+    relay_pages = tuple(
+        RelayPagePlan(relay, lang, fallback=lang not in themed) for relay in relays for lang in languages
+    )
     for relay_page in relay_pages:
-        translated[relay_page.slug] = tuple(config.languages)
+        translated[relay_page.slug] = themed
     return SitePlan(tuple(pages), translated, relay_pages)
 
 
@@ -285,7 +292,7 @@ class PageRenderer:
             "relay": relays_render.relay_facts(relay, language),
             "qr_svg": self.relay_images.svg(relay),
             "qr_png_href": root_prefix(relay_plan.url) + relays_render.qr_png_output(relay),
-            "canonical": self.absolute_or_relative(relay_plan.url, relay_plan.url),
+            "canonical": self.canonical(relay_plan),
             "noindex": not relay_plan.indexable,
             "hreflang": self.hreflang(relay_plan) if relay_plan.indexable else [],
             "switcher": self.switcher(relay_plan),
@@ -419,6 +426,12 @@ class PageRenderer:
             for lang in self.site.config.languages
         ]
 
+    def canonical(self, plan: RelayPagePlan | relay_frontend.FrontPagePlan) -> str:
+        """The canonical link of a page made of theme strings: itself, or for a fallback the
+        default language's page, like any untranslated page."""
+        target = page_url(self.site.config.default_language, plan.slug) if plan.fallback else plan.url
+        return self.absolute_or_relative(plan.url, target)
+
     def absolute_or_relative(self, from_url: str, to_url: str) -> str:
         base = self.site.config.base_url
         return base + to_url if base else relative_href(from_url, to_url)
@@ -451,7 +464,7 @@ def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
     timings["load"] = time.perf_counter() - started
     if site is None:
         return BuildResult({}, diagnostics, {}, timings)
-    plan = plan_site(site.config, site.content, site.relays)
+    plan = plan_site(site.config, site.content, site.relays, languages=site.languages)
     renderer = PageRenderer(site, plan, diagnostics)
     files: dict[str, bytes] = {}
     for page_plan in plan.pages:

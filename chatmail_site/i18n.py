@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -118,9 +119,20 @@ class Language:
     code: str
     locale: Locale
     translations: gettext.NullTranslations = field(compare=False, repr=False)
-    # The language the theme's strings come out in: the reader's own when the site has a
-    # catalog for it, else the language the theme is written in.
-    ui_code: str = THEME_SOURCE_LANGUAGE
+    # A theme catalog (.po) of this language was loaded, the site's own or the bundled one.
+    has_catalog: bool = False
+
+    @property
+    def speaks_theme(self) -> bool:
+        """Whether the theme's strings come out in this language: it has a catalog, or it is
+        the language the theme is written in. Pages made only of theme strings (relay pages)
+        are real translations in such languages, and English fallbacks in the others."""
+        return self.has_catalog or self.locale.language == THEME_SOURCE_LANGUAGE
+
+    @property
+    def ui_code(self) -> str:
+        """The language the theme's strings come out in."""
+        return self.code if self.speaks_theme else THEME_SOURCE_LANGUAGE
 
     @property
     def direction(self) -> str:
@@ -182,8 +194,12 @@ def make_language(code: str, locales_dir: Path, diagnostics: Diagnostics) -> Lan
     assert locale is not None, f"unvalidated language {code!r}"
     path = find_catalog([locales_dir, bundled_locales_dir()], code)
     translations = load_translations(path, code, diagnostics) if path else gettext.NullTranslations()
-    speaks_source = locale.language == THEME_SOURCE_LANGUAGE
-    return Language(code, locale, translations, code if path or speaks_source else THEME_SOURCE_LANGUAGE)
+    return Language(code, locale, translations, has_catalog=path is not None)
+
+
+def theme_languages(languages: Mapping[str, Language]) -> tuple[str, ...]:
+    """The languages, in the given order, in which pages made only of theme strings are translated."""
+    return tuple(code for code, language in languages.items() if language.speaks_theme)
 
 
 def bundled_locales_dir() -> Path:

@@ -170,7 +170,7 @@ def full_build(
     if site is None:
         return None, _unique(diagnostics)
     plan = plan_site(
-        site.config, site.content, site.relays, cache.translation_check
+        site.config, site.content, site.relays, cache.translation_check, languages=site.languages
     )
     files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True, cache)
     found = _unique(diagnostics)
@@ -255,7 +255,7 @@ def incremental_build(
         return None, Outcome(False, found, False, 0, time.perf_counter() - started)
     site = change.site
     plan = plan_site(
-        site.config, site.content, site.relays, cache.translation_check
+        site.config, site.content, site.relays, cache.translation_check, languages=site.languages
     )
     if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
         raise NeedsFullBuild("the set of pages or translations changed")

@@ -28,7 +28,7 @@ from . import qr
 from .config import SiteConfig, load_config
 from .deploy import DEPLOY_FOLDER, DeployPlan, DeployPlanError, config_file_name, deploy_readme, nginx_config
 from .errors import Diagnostics, SiteError
-from .i18n import Language
+from .i18n import Language, theme_languages
 from .relayini import RelayIni, line_of_key, load_relay_ini
 from .servers import Relay
 
@@ -215,12 +215,12 @@ def privacy_contacts(ini: RelayIni) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class FrontPagePlan:
-    """One page of the fronted relay in one language; its texts are the theme's, so every
-    language has a real translation."""
+    """One page of the fronted relay in one language; its texts are the theme's, so it is a
+    real translation only in languages the theme speaks, and a fallback elsewhere."""
 
     slug: str
     lang: str
-    fallback: bool = field(default=False, init=False)
+    fallback: bool = False
 
     @property
     def url(self) -> str:
@@ -246,10 +246,14 @@ def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[st
     fronted = site.fronted
     if fronted is None:
         return {}
-    languages = site.config.languages
-    translated = {**plan.translated, **{slug: tuple(languages) for slug in FRONT_PAGES}}
+    themed = theme_languages(site.languages)
+    translated = {**plan.translated, **{slug: themed for slug in FRONT_PAGES}}
     renderer = PageRenderer(site, SitePlan(plan.pages, translated, plan.relay_pages), diagnostics)
-    pages = [FrontPagePlan(slug, lang) for slug in FRONT_PAGES for lang in languages]
+    pages = [
+        FrontPagePlan(slug, lang, fallback=lang not in themed)
+        for slug in FRONT_PAGES
+        for lang in site.languages
+    ]
     return {page.output: _render(renderer, fronted, page) for page in pages}
 
 
@@ -271,9 +275,9 @@ def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) 
             "current": page.slug,
         },
         "qr_svg": fronted.qr_svg,
-        "canonical": renderer.absolute_or_relative(page.url, page.url),
-        "noindex": False,
-        "hreflang": renderer.hreflang(page),
+        "canonical": renderer.canonical(page),
+        "noindex": page.fallback,
+        "hreflang": [] if page.fallback else renderer.hreflang(page),
         "switcher": renderer.switcher(page),
     }
     return renderer.site.theme.render(page.template, context).encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -88,15 +89,13 @@ def test_hreflang_is_symmetric_across_the_whole_build(published: BuildResult) ->
             target = pages[file_of(href)]
             assert not is_noindex(target), (name, href)
             assert alternates(target) == links, (name, href)
-            # Relay pages are made of theme strings only; their language is the relay
-            # section's concern. Content pages must be in the language they claim.
-            if lang != "x-default" and "/servers/" not in href:
+            if lang != "x-default":
                 assert target.find("html").attrs["lang"] == lang
         assert file_of(page.find("link", rel="canonical").attrs["href"]) == name
         checked += 1
     assert checked >= 12
     for name, page in pages.items():
-        if name.startswith(("sk/", "id/")) and "/servers/" not in name:
+        if name.startswith(("sk/", "id/")):
             assert alternates(page) == {}, name
 
 
@@ -117,13 +116,53 @@ def test_sitemap_lists_real_translations_with_their_alternates(published: BuildR
         if "/" in name and not name.endswith("404.html") and not is_noindex(page)
     }
     assert set(listed) == indexable
-    content_pages = [loc for loc in listed if "/servers/" not in loc]
-    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate") for loc in content_pages)
-    assert BASE + "de/chatmail" in content_pages and BASE + "en/translate" in content_pages
+    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate") for loc in listed)
+    assert BASE + "de/chatmail" in listed and BASE + "en/translate" in listed
     for loc, links in listed.items():
         assert links == alternates(pages[file_of(loc)]), loc
     robots = published.files["robots.txt"].decode()
     assert f"Sitemap: {BASE}sitemap.xml" in robots.splitlines()
+
+
+def listed_relay_page(result: BuildResult, lang: str) -> str:
+    """The output file of a listed relay's page in `lang` (unlisted relays are never indexed)."""
+    for name, data in sorted(result.files.items()):
+        if re.fullmatch(rf"{lang}/servers/[^/]+\.html", name) and not is_noindex(parse_html(data)):
+            return name
+    raise AssertionError(f"no indexable relay page in {lang}")
+
+
+def test_relay_pages_in_a_language_without_catalog_are_fallbacks(published: BuildResult) -> None:
+    """Relay pages are made of theme strings: without a catalog their text is English."""
+    german = listed_relay_page(published, "de")
+    slovak = parse_html(published.files[german.replace("de/", "sk/", 1)])
+    english_url = BASE + german.replace("de/", "en/", 1).removesuffix(".html")
+    assert slovak.find("html").attrs["lang"] == "en"
+    assert is_noindex(slovak)
+    assert slovak.find("link", rel="canonical").attrs["href"] == english_url
+    assert alternates(slovak) == {}
+    links = alternates(parse_html(published.files[german]))
+    assert {"en", "de", "fr", "nl"} <= set(links) and not {"sk", "id"} & set(links)
+    sitemap = published.files["sitemap.xml"].decode()
+    assert f"<loc>{BASE}{german.removesuffix('.html')}</loc>" in sitemap
+    assert english_url.replace("/en/", "/sk/") not in sitemap  # nor as anyone's alternate
+
+
+def test_fronted_relay_pages_in_a_language_without_catalog_are_fallbacks(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    shutil.copytree(REPO_ROOT / "examples" / "relay-site", site)
+    config = site / "site.yaml"
+    config.write_text(config.read_text().replace("languages: [en, de, fr]", "languages: [en, de, fr, sk]"))
+    result = build_site(site, base_url=BASE)
+    assert not result.diagnostics.errors
+    for slug in ("relay", "relay/info", "relay/privacy"):
+        slovak = parse_html(result.files[f"sk/{slug}.html"])
+        assert slovak.find("html").attrs["lang"] == "en", slug
+        assert is_noindex(slovak), slug
+        assert slovak.find("link", rel="canonical").attrs["href"] == f"{BASE}en/{slug}"
+        assert alternates(slovak) == {}, slug
+        german = parse_html(result.files[f"de/{slug}.html"])
+        assert not is_noindex(german) and set(alternates(german)) == {"en", "de", "fr", "x-default"}, slug
 
 
 def test_without_base_url_the_sitemap_is_skipped_with_a_notice_not_a_warning(
