@@ -2,11 +2,9 @@
 
 Rebuilds convert the same Markdown, compare the same translation with the same original and
 draw the same QR codes again and again. A DerivedCache keeps those results keyed by a hash
-of everything they are made from (never a file time) and of the tool itself, so a changed
-input, or a changed chatmail-site, can only miss the cache, never hit a stale entry.
-
-Keys hash inputs only: one cache serves one version of the tool (see `tool_fingerprint`),
-and a cache kept on disk is dropped whole when that changes.
+of everything they are made from (never a file time), so a changed input can only miss the
+cache, never hit a stale entry. The cache lives in memory, so it serves one version of the
+tool only.
 
 Entries not used by the latest build are dropped by `prune()`, so the cache holds one
 build's worth of results however long the preview runs.
@@ -15,10 +13,7 @@ build's worth of results however long the preview runs.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection
-from functools import cache
-from importlib import metadata
-from pathlib import Path
+from collections.abc import Callable, Collection, Hashable
 from typing import Any, TypeVar
 
 from .content import Page
@@ -26,28 +21,6 @@ from .markdown import MarkdownRenderer, RenderedMarkdown
 from .status import Shingles, TranslationCheck, check_translation, page_shingles, recorded_hash
 
 T = TypeVar("T")
-# The libraries whose output ends up in the files: a new version may render differently.
-RENDERING_LIBRARIES = ("markdown", "nh3", "jinja2", "babel", "qrcode")
-
-
-@cache
-def tool_fingerprint() -> str:
-    """A hash of chatmail-site's own code and the versions of the libraries it renders with.
-
-    Hashing the source, not just the version number, keeps an edited working copy from
-    reusing results made by the code before the edit.
-    """
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
-    for library in RENDERING_LIBRARIES:
-        try:
-            version = metadata.version(library)
-        except metadata.PackageNotFoundError:
-            version = "absent"
-        digest.update(f"{library}={version}\0".encode())
-    return digest.hexdigest()
 
 
 def content_key(*parts: str) -> str:
@@ -63,15 +36,15 @@ def content_key(*parts: str) -> str:
 class DerivedCache:
     """Derived results by kind and content key, remembering which ones a build used."""
 
-    def __init__(self, entries: dict[tuple[str, str], Any] | None = None) -> None:
-        self._entries: dict[tuple[str, str], Any] = entries if entries is not None else {}
-        self._used: set[tuple[str, str]] = set()
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, Hashable], Any] = {}
+        self._used: set[tuple[str, Hashable]] = set()
         # Pages are hashed again for every translation of them; str objects cache their own
         # hash, so finding the text here is cheaper than hashing it with sha256 again.
         self._text_keys: dict[tuple[str, str], str] = {}
         self._used_texts: set[tuple[str, str]] = set()
 
-    def get(self, kind: str, key: str, make: Callable[[], T]) -> T:
+    def get(self, kind: str, key: Hashable, make: Callable[[], T]) -> T:
         """The result of `make()` for this key, made only when no build has made it yet."""
         entry = (kind, key)
         self._used.add(entry)
@@ -102,7 +75,7 @@ class DerivedCache:
     def translation_check(self, translation: Page, original: Page) -> TranslationCheck:
         """How a translation compares with its original, worked out once per pair of texts."""
         stamp = recorded_hash(translation) or ""
-        key = content_key(self.page_text_key(translation), stamp, self.page_text_key(original))
+        key = (self.page_text_key(translation), stamp, self.page_text_key(original))
         return self.get("check", key, lambda: check_translation(translation, original, self.shingles))
 
     def shingles(self, page: Page) -> Shingles:
