@@ -11,8 +11,8 @@ from chatmail_site.config import load_config
 from chatmail_site.errors import Diagnostics
 from chatmail_site.relayini import load_relay_ini
 from tests.support.browser import save_screenshot
+from tests.support.preview import ServedSite, preview
 from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite, build_reader_site
-from tests.support.static_server import StaticSite
 
 pytest_plugins = ("tests.support.fixtures",)
 
@@ -28,8 +28,8 @@ def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
 
 
 @pytest.fixture(scope="module")
-def served(reader_site: ReaderSite) -> Iterator[StaticSite]:
-    with StaticSite(reader_site.out_dir, reader_site.default_language) as site:
+def served(reader_site: ReaderSite) -> Iterator[ServedSite]:
+    with preview(reader_site.site_dir) as site:
         yield site
 
 
@@ -57,13 +57,13 @@ def phone_page(chromium_browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def test_a_german_browser_lands_on_the_german_pages(served: StaticSite, german_page: Page):
+def test_a_german_browser_lands_on_the_german_pages(served: ServedSite, german_page: Page):
     german_page.goto(served.url("/"))
     assert german_page.url == served.url("/de/")
     assert german_page.evaluate(HTML_LANG) == "de"
 
 
-def test_the_language_switcher_opens_the_same_page_in_french(served: StaticSite, browser_page: Page):
+def test_the_language_switcher_opens_the_same_page_in_french(served: ServedSite, browser_page: Page):
     browser_page.goto(served.url("/de/chatmail"))
     switcher = browser_page.get_by_role("navigation", name="Sprachen")
     switcher.get_by_role("link", name="Français").click()
@@ -72,7 +72,7 @@ def test_the_language_switcher_opens_the_same_page_in_french(served: StaticSite,
 
 
 def test_each_relay_page_shows_its_qr_code_and_joins_with_its_invite(
-    reader_site: ReaderSite, served: StaticSite, browser_page: Page
+    reader_site: ReaderSite, served: ServedSite, browser_page: Page
 ):
     for relay in reader_site.relays:
         browser_page.goto(served.url(reader_site.relay_path("en", relay)))
@@ -85,7 +85,7 @@ def test_each_relay_page_shows_its_qr_code_and_joins_with_its_invite(
 
 
 def test_the_donate_button_leads_to_the_donate_page_of_the_same_language(
-    served: StaticSite, browser_page: Page
+    served: ServedSite, browser_page: Page
 ):
     browser_page.goto(served.url("/fr/chatmail"))
     donate = browser_page.locator(".site-header .donate-button")
@@ -114,7 +114,7 @@ EDGES = """
     ("path", "direction", "edge"), [("/ar/", "rtl", "brandRight"), ("/en/", "ltr", "brandLeft")]
 )
 def test_the_header_starts_at_the_reading_side(
-    path: str, direction: str, edge: str, served: StaticSite, browser_page: Page
+    path: str, direction: str, edge: str, served: ServedSite, browser_page: Page
 ):
     browser_page.goto(served.url(path))
     layout = browser_page.evaluate(EDGES)
@@ -124,12 +124,12 @@ def test_the_header_starts_at_the_reading_side(
 
 @pytest.mark.parametrize("kind", PHONE_PAGE_KINDS)
 def test_nothing_scrolls_sideways_on_a_phone(
-    kind: str, reader_site: ReaderSite, served: StaticSite, phone_page: Page
+    kind: str, reader_site: ReaderSite, served: ServedSite, phone_page: Page
 ):
     assert_fits_the_phone(phone_page, served, reader_site.page_paths("de")[kind], kind)
 
 
-def assert_fits_the_phone(phone_page: Page, served: StaticSite, path: str, kind: str) -> None:
+def assert_fits_the_phone(phone_page: Page, served: ServedSite, path: str, kind: str) -> None:
     phone_page.goto(served.url(path))
     save_screenshot(phone_page, f"{kind}-phone")
     scroll_width = phone_page.evaluate("() => document.documentElement.scrollWidth")
@@ -140,7 +140,7 @@ def assert_fits_the_phone(phone_page: Page, served: StaticSite, path: str, kind:
     ("kind", "selector"), [("relay", ".relay-join-button"), ("chatmail", ".donate-button")]
 )
 def test_join_and_donate_are_big_enough_to_tap(
-    kind: str, selector: str, reader_site: ReaderSite, served: StaticSite, phone_page: Page
+    kind: str, selector: str, reader_site: ReaderSite, served: ServedSite, phone_page: Page
 ):
     phone_page.goto(served.url(reader_site.page_paths("de")[kind]))
     box = phone_page.locator(selector).bounding_box()
@@ -158,7 +158,7 @@ def fronted_invite_uri(site: ReaderSite) -> str:
 
 
 def test_the_fronted_relay_home_invites_on_a_phone(
-    relay_front_site: ReaderSite, relay_front_served: StaticSite, phone_page: Page
+    relay_front_site: ReaderSite, relay_front_served: ServedSite, phone_page: Page
 ):
     phone_page.goto(relay_front_served.url(relay_front_site.relay_front_paths("de")["relay-home"]))
     assert phone_page.locator(".relay-qr-code").is_visible()
@@ -170,14 +170,14 @@ def test_the_fronted_relay_home_invites_on_a_phone(
 
 @pytest.mark.parametrize("kind", RELAY_FRONT_PAGES)
 def test_nothing_scrolls_sideways_on_the_fronted_relay_pages(
-    kind: str, relay_front_site: ReaderSite, relay_front_served: StaticSite, phone_page: Page
+    kind: str, relay_front_site: ReaderSite, relay_front_served: ServedSite, phone_page: Page
 ):
     path = relay_front_site.relay_front_paths("de")[kind]
     assert_fits_the_phone(phone_page, relay_front_served, path, kind)
 
 
 @pytest.mark.parametrize("kind", ("index", "chatmail", "relay", "rtl"))
-def test_desktop_screenshots(kind: str, reader_site: ReaderSite, served: StaticSite, browser_page: Page):
+def test_desktop_screenshots(kind: str, reader_site: ReaderSite, served: ServedSite, browser_page: Page):
     """Screenshots of the main page types on a desktop screen, for reviewing the design."""
     path = reader_site.page_paths("de")[kind]
     response = browser_page.goto(served.url(path))

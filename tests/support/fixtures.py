@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.browser import launch_chromium
+from tests.support.preview import ServedSite, preview
 from tests.support.reader_site import ReaderSite, build_relay_front_site
-from tests.support.static_server import StaticSite
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -50,7 +50,7 @@ def relay_front_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
 
 
 @pytest.fixture(scope="module")
-def relay_front_served(relay_front_site: ReaderSite) -> Iterator[StaticSite]:
+def relay_front_served(relay_front_site: ReaderSite) -> Iterator[ServedSite]:
     """The built relay-fronting example, served with the site's URL rules."""
-    with StaticSite(relay_front_site.out_dir, relay_front_site.default_language) as site:
+    with preview(relay_front_site.site_dir) as site:
         yield site
