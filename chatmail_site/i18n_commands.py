@@ -35,7 +35,14 @@ from .i18n import (
     parse_locale,
     read_catalog,
 )
-from .status import SOURCE_HASH_KEY, format_matrix, format_status_json, site_status, source_hash
+from .status import (
+    SOURCE_HASH_KEY,
+    format_markdown_summary,
+    format_matrix,
+    format_status_json,
+    site_status,
+    source_hash,
+)
 
 EXIT_OK = 0  # the same exit codes as every other command (see cli.py)
 EXIT_FAILED = 1
@@ -446,7 +453,11 @@ def register_commands(commands: argparse._SubParsersAction, add_site_option: Cal
         parser.set_defaults(handler=run_i18n, action=name)
     status = commands.add_parser("status", help="show how far each language is translated")
     add_site_option(status)
-    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    output_format = status.add_mutually_exclusive_group()
+    output_format.add_argument("--json", action="store_true", help="print the status as JSON")
+    output_format.add_argument(
+        "--markdown", action="store_true", help="print completeness per language as a Markdown table"
+    )
     status.set_defaults(handler=run_status)
 
 
@@ -475,7 +486,12 @@ def run_status(args: argparse.Namespace) -> int:
     if config is None:
         return EXIT_FAILED
     status = site_status(config.languages, load_content(config, diagnostics))
-    sys.stdout.write(format_status_json(status) if args.json else format_matrix(status))
+    if args.json:
+        sys.stdout.write(format_status_json(status))
+    elif args.markdown:
+        sys.stdout.write(format_markdown_summary(status))
+    else:
+        sys.stdout.write(format_matrix(status))
     return EXIT_OK
 
 

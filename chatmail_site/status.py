@@ -220,6 +220,22 @@ def format_matrix(status: SiteStatus) -> str:
     return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
 
 
+def format_markdown_summary(status: SiteStatus) -> str:
+    """Translation completeness per language as a Markdown table, for a CI job summary."""
+    states = [state.value for state in State]
+    lines = [
+        "## Translation status",
+        "",
+        "| language | done | " + " | ".join(states) + " |",
+        "|---|---:|" + "---:|" * len(states),
+    ]
+    for lang in status.languages:
+        counts = status.counts(lang)
+        cells = " | ".join(str(counts[state]) for state in states)
+        lines.append(f"| {lang} | {status.percent(lang):g}% | {cells} |")
+    return "\n".join(lines) + "\n"
+
+
 def _cell_label(cell: Cell) -> str:
     if cell.state is State.OUTDATED and cell.stamped is False:
         return "outdated*"

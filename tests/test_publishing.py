@@ -180,3 +180,17 @@ def test_preview_path_sets_canonical_and_alternates(bundled_site: Path):
     assert alternates["de"] == BASE + "de/chatmail"
     not_found = parse_html(result.files["de/404.html"])
     assert not_found.find("link", rel="stylesheet").attrs["href"].startswith("/pr-12/assets/")
+
+
+def test_job_summary_table_of_translation_completeness(bundled_site: Path, capsys):
+    assert main(["status", "--site", str(bundled_site), "--markdown"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert header[:2] == ["language", "done"]
+    by_language = {
+        cells[0]: cells for cells in ([c.strip() for c in r.strip("|").split("|")] for r in rows[1:])
+    }
+    assert list(by_language) == ["en", "de", "fr", "nl", "sk", "id"]
+    assert by_language["en"][1] == "100%"
+    fallback = header.index("fallback")
+    assert int(by_language["sk"][fallback]) == int(by_language["id"][fallback]) > 0
