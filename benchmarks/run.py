@@ -168,10 +168,11 @@ def find_hugo() -> str:
 
 def child_environment() -> dict[str, str]:
     """The environment of every build: this working tree first on the import path."""
-    return {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH")))),
-    }
+    import_path = os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))
+    environment = {**os.environ, "PYTHONPATH": import_path}
+    # Compiled modules are cached as in any installation, rather than recompiled on each build.
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    return environment
 
 
 def capture(command: list[str]) -> str:
