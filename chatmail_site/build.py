@@ -21,6 +21,8 @@ from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
 from .i18n import Language, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
+from .output import Outputs
+from .safety import check_source_tree
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
@@ -201,6 +203,9 @@ class RenderContext:
 
 
 def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None = None) -> Site | None:
+    # Links out of the site and pipes are refused before any stage opens a source file.
+    if not check_source_tree(site_dir, diagnostics):
+        return None
     config = load_config(site_dir, diagnostics)
     if config is None:
         return None
@@ -502,7 +507,10 @@ def finish_outputs(
     added here (or in site_wide_files) is then always current there, with no recorded
     dependencies needed.
     """
-    files = {**pages, **site_wide_files(site, plan, renderer)}
+    outputs = Outputs(renderer.diagnostics)
+    outputs.add_all(pages, "content")
+    outputs.add_all(site_wide_files(site, plan, renderer), "the site-wide files")
+    files = outputs.files
     files.update(relay_frontend.serving_files(site, files, renderer.diagnostics))
     return files
 
@@ -513,10 +521,15 @@ def site_wide_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[
     The live preview re-renders these after every change, as it knows nothing of what they
     read: a new kind of output belongs here, so the preview stays correct.
     """
-    files = relay_files(site, plan, renderer)
-    files.update(relay_frontend.front_files(site, plan, renderer.diagnostics))
-    files.update(special_pages(site, renderer))
-    files.update(static_files(site))
+    # Each group is added under the source it comes from, so a clash between two of them
+    # (an asset named like a theme file) is reported instead of one silently winning.
+    outputs = Outputs(renderer.diagnostics)
+    outputs.add_all(relay_files(site, plan, renderer), "content/servers.yaml")
+    outputs.add_all(relay_frontend.front_files(site, plan, renderer.diagnostics), "site.yaml (fronts)")
+    outputs.add_all(special_pages(site, renderer), f"themes/{site.config.theme} (root and 404 pages)")
+    outputs.add_all(theme_static_files(site), f"themes/{site.config.theme}/static")
+    outputs.add_all(asset_files(site), "content/assets")
+    files = outputs.files
     if site.config.base_url:
         files[SITEMAP_FILE] = sitemap_xml(sitemap_entries(plan, renderer))
     files[ROBOTS_FILE] = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
@@ -587,9 +600,14 @@ def _base_path(base_url: str | None) -> str:
     return "/" + path
 
 
-def static_files(site: Site) -> dict[str, bytes]:
-    """The theme's static files under their published names, and the site's own assets."""
-    files = {static.output: static.source.read_bytes() for static in site.theme.static.values()}
+def theme_static_files(site: Site) -> dict[str, bytes]:
+    """The theme's static files under their published names."""
+    return {static.output: static.source.read_bytes() for static in site.theme.static.values()}
+
+
+def asset_files(site: Site) -> dict[str, bytes]:
+    """The site's own files from content/assets/, published under assets/."""
+    files: dict[str, bytes] = {}
     assets = site.config.content_dir / "assets"
     if assets.is_dir():
         for path in sorted(assets.rglob("*")):

@@ -14,7 +14,7 @@ from .check import base_path_of, check_links, read_output
 from .config import load_config
 from .errors import Diagnostics
 from .i18n_commands import register_commands as register_translation_commands
-from .output import OutputError, write_atomically
+from .output import OutputError, check_output_location, write_atomically
 from .report import build_report, github_annotations, read_report, write_report
 from .serve import serve
 
@@ -94,6 +94,11 @@ def print_diagnostics(diagnostics: Diagnostics) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    try:
+        check_output_location(output_dir(args), Path(args.site))
+    except OutputError as exc:
+        print(f"chatmail-site: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     result = build_site(Path(args.site), base_url=args.base_url)
     print_diagnostics(result.diagnostics)
     for notice in result.notices:
@@ -104,6 +109,9 @@ def run_build(args: argparse.Namespace) -> int:
             write_atomically(output_dir(args), result.files)
         except OutputError as exc:
             print(f"chatmail-site: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:  # a full disk or a read-only folder: the previous output stays
+            print(f"chatmail-site: error: cannot write {output_dir(args)}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
     elapsed = time.perf_counter() - started
     if args.report:

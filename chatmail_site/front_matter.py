@@ -15,8 +15,8 @@ from .errors import Diagnostics
 from .yamlutil import LineDict, describe_type, load_yaml
 
 # Pages larger than this are refused: real pages are a few kilobytes, and Markdown
-# rendering time grows with size.
-MAX_PAGE_BYTES = 2_000_000
+# rendering time grows with size (a page at the limit of the worst shape renders in seconds).
+MAX_PAGE_BYTES = 512 * 1024
 _DELIMITER = YAMLHandler.START_DELIMITER  # "---", the delimiter every Jekyll/Hugo page uses
 
 

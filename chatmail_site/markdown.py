@@ -23,10 +23,22 @@ from markdown.util import ETX, STX
 
 DIRECTIVE_LINE = re.compile(r"^[ \t]{0,3}\{%\s*(?P<name>[A-Za-z0-9_-]*)\s*(?P<args>.*?)\s*%\}[ \t]*$")
 DIRECTIVE_LIKE = re.compile(r"\{%|%\}")
-PLACEHOLDER = "CHATMAILSITEDIRECTIVE{index}X"
+PLACEHOLDER_PREFIX = "CHATMAILSITEDIRECTIVE"
+PLACEHOLDER = PLACEHOLDER_PREFIX + "{index}X"
 PLACEHOLDER_HTML = re.compile(r"<p>CHATMAILSITEDIRECTIVE(\d+)X</p>")
-# Real pages nest a few levels; deeper nesting only serves to make the parser slow.
+# Real pages nest a few levels; deeper nesting only serves to make the parser slow
+# (Python-Markdown recurses once per level, by markers or by indentation).
 MAX_NESTING = 40
+# Python-Markdown looks for the closing bracket of every `[` anew, so a paragraph of many
+# unmatched brackets takes time that grows with its square. Real paragraphs hold a few links.
+MAX_BRACKETS_PER_PARAGRAPH = 100
+# Inline parsing time grows faster than the length of a paragraph; real paragraphs (and
+# tables) stay far below this. Fenced code is not parsed inline and does not count.
+MAX_PARAGRAPH_LENGTH = 20_000
+INDENT_WIDTH = 4
+# Each unclosed `<` makes the raw-HTML parser rescan the rest of the page. Pages use a few
+# tags (images, line breaks); prose writes `&lt;`.
+MAX_ANGLE_BRACKETS = 200
 _STASH_PLACEHOLDER = re.compile(f"{re.escape(STX)}wzxhzdk:\\d+{re.escape(ETX)}")
 NESTING_MARKERS = re.compile(r"^(?:[ \t]*(?:>|[-*+]|\d+[.)])[ \t]*)+")
 
@@ -92,11 +104,17 @@ class MarkdownRenderer:
     def render(self, text: str) -> RenderedMarkdown:
         problems: list[MarkdownProblem] = []
         text, directives = self._extract_directives(text, problems)
-        problems.extend(_nesting_problems(text))
+        problems.extend(_size_problems(text))
         if any(p.is_error for p in problems):
             return RenderedMarkdown("", "", (), directives, tuple(problems))
         self._md.reset()
-        html = sanitize_html(self._md.convert(text))
+        try:
+            converted = self._md.convert(text)
+        except RecursionError:
+            # A structure the limits above did not foresee; refuse the page, not the build.
+            problem = MarkdownProblem(1, "the page is nested too deeply to render", "flatten it", True)
+            return RenderedMarkdown("", "", (), directives, (*problems, problem))
+        html = sanitize_html(converted)
         ids = tuple(getattr(self._md, "collected_ids", ()))
         problems.extend(_duplicate_id_problems(ids, text))
         first = unescape(getattr(self._md, "first_paragraph", ""))
@@ -109,6 +127,12 @@ class MarkdownRenderer:
         lines = text.split("\n")
         in_fence = False
         for number, line in enumerate(lines, start=1):
+            if PLACEHOLDER_PREFIX in line:
+                problems.append(
+                    MarkdownProblem(
+                        number, f"`{PLACEHOLDER_PREFIX}` is reserved for directives", "reword the text", True
+                    )
+                )
             if line.lstrip().startswith(("```", "~~~")):
                 in_fence = not in_fence
             if in_fence or not DIRECTIVE_LIKE.search(line):
@@ -141,19 +165,65 @@ def fill_directives(html: str, rendered: list[str]) -> str:
     return PLACEHOLDER_HTML.sub(lambda m: rendered[int(m.group(1))], html)
 
 
-def _nesting_problems(text: str) -> list[MarkdownProblem]:
+def _size_problems(text: str) -> list[MarkdownProblem]:
+    """Refuse the shapes that make Python-Markdown slow or make it recurse without end."""
+    problems: list[MarkdownProblem] = []
+    paragraph_start, length, brackets, angles, in_fence = 1, 0, 0, 0, False
     for number, line in enumerate(text.split("\n"), start=1):
-        prefix = NESTING_MARKERS.match(line)
-        if prefix and len(re.findall(r"[>*+-]|\d+[.)]", prefix.group(0))) > MAX_NESTING:
-            return [
+        if line.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+        if in_fence or not line.strip():
+            paragraph_start, length, brackets = number + 1, 0, 0
+            continue
+        angles += line.count("<")
+        if angles > MAX_ANGLE_BRACKETS:
+            problems.append(
                 MarkdownProblem(
                     number,
-                    f"lists or quotes are nested more than {MAX_NESTING} levels deep",
+                    f"the page holds more than {MAX_ANGLE_BRACKETS} `<` signs",
+                    "write a literal < as &lt; and keep HTML tags to a few images and line breaks",
+                    True,
+                )
+            )
+            angles = -len(text)
+        length += len(line) + 1
+        brackets += line.count("[")
+        if length > MAX_PARAGRAPH_LENGTH:
+            problems.append(_too_much(paragraph_start, f"more than {MAX_PARAGRAPH_LENGTH} characters"))
+            length = -len(text)  # one report per paragraph
+        if brackets > MAX_BRACKETS_PER_PARAGRAPH:
+            problems.append(_too_much(paragraph_start, f"over {MAX_BRACKETS_PER_PARAGRAPH} `[` brackets"))
+            brackets = -len(text)
+        if _nesting_depth(line) > MAX_NESTING:
+            problems.append(
+                MarkdownProblem(
+                    number,
+                    f"lists, quotes or indentation are nested more than {MAX_NESTING} levels deep",
                     "flatten the structure",
                     True,
                 )
-            ]
-    return []
+            )
+        if len(problems) >= 10:  # enough to show what is wrong without flooding the output
+            break
+    return problems
+
+
+def _too_much(line: int, what: str) -> MarkdownProblem:
+    return MarkdownProblem(
+        line,
+        f"this paragraph holds {what}",
+        "split it with blank lines into several paragraphs (write a literal bracket as \\[)",
+        True,
+    )
+
+
+def _nesting_depth(line: str) -> int:
+    """How many levels a line opens, counting list and quote markers and indentation steps."""
+    expanded = line.expandtabs(INDENT_WIDTH)
+    indent = len(expanded) - len(expanded.lstrip(" "))
+    prefix = NESTING_MARKERS.match(expanded)
+    markers = len(re.findall(r"[>*+-]|\d+[.)]", prefix.group(0))) if prefix else 0
+    return indent // INDENT_WIDTH + markers
 
 
 def _duplicate_id_problems(ids: tuple[str, ...], text: str) -> list[MarkdownProblem]:
@@ -199,7 +269,12 @@ _ALLOWED_CLASSES = {
         f"language-{name}" for name in ("bash", "ini", "json", "nginx", "python", "shell", "text", "yaml")
     },
 }
+# No `javascript:`, `vbscript:` or `data:` (an SVG image can carry script); nh3 compares
+# schemes after decoding entities and dropping the whitespace browsers ignore.
 _URL_SCHEMES = {"http", "https", "mailto", "dcaccount", "DCACCOUNT", "openpgp4fpr"}
+# C0 controls are not allowed in HTML, and inside a URL they hide its scheme from a reader;
+# tab, newline and carriage return are ordinary whitespace.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Inline float styles in translated pages become logical classes, so RTL pages mirror them.
 _FLOAT_STYLE = re.compile(r"""\sstyle=(["'])\s*float\s*:\s*(left|right)\s*;?\s*\1""", re.IGNORECASE)
 
@@ -209,8 +284,13 @@ def _float_to_class(match: re.Match[str]) -> str:
 
 
 def sanitize_html(html: str) -> str:
-    """Keep what pages need (links, images, lists, tables, code, heading ids); drop the rest."""
-    html = _FLOAT_STYLE.sub(_float_to_class, html)
+    """Keep what pages need (links, images, lists, tables, code, heading ids); drop the rest.
+
+    Scripts, styles, event handlers, frames, forms, `<meta>`, `<base>`, SVG and MathML, and
+    every URL outside the allowed schemes are removed; `target` is not kept, so no link can
+    reach back into the page that opened it.
+    """
+    html = _FLOAT_STYLE.sub(_float_to_class, _CONTROL_CHARACTERS.sub("", html))
     return nh3.clean(
         html,
         tags=_ALLOWED_TAGS,

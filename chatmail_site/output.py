@@ -8,13 +8,21 @@ import errno
 import gzip
 import os
 import shutil
+import signal
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+
+from .errors import Diagnostics
 
 MARKER = ".chatmail-site-output"
 MARKER_TEXT = b"This folder is written by chatmail-site; each build replaces it whole.\n"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+# Tests only: the writer stops itself (SIGSTOP) after this many files, so a test can kill
+# it at a known point of the write. Nothing else reads this variable.
+PAUSE_AFTER_FILES_VARIABLE = "CHATMAIL_SITE_TEST_PAUSE_AFTER_FILES"
+# The folders of a site that the output must never replace or sit inside.
+SOURCE_FOLDERS = ("content", "themes", "locales")
 
 
 class OutputError(Exception):
@@ -33,6 +41,55 @@ def safe_relative_path(name: str) -> PurePosixPath:
     ):
         raise OutputError(f"refusing to write `{name}`: it would leave the output folder")
     return path
+
+
+class Outputs:
+    """The planned files of a build, each name claimed by exactly one source.
+
+    Two sources writing one output (a page named 404.md and the 404 page, an asset and a
+    theme file) and names that would leave the output folder are reported as errors.
+    """
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.files: dict[str, bytes] = {}
+        self._sources: dict[str, str] = {}
+        self._diagnostics = diagnostics
+
+    def add(self, name: str, data: bytes, source: str) -> None:
+        """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
+        try:
+            safe_relative_path(name)
+        except OutputError as problem:
+            self._diagnostics.error(source, 0, str(problem), "rename the source file")
+            return
+        if name in self._sources:
+            self._diagnostics.error(
+                source,
+                0,
+                f"`{name}` would be written by both {self._sources[name]} and {source}",
+                "rename one of them",
+            )
+            return
+        self.files[name] = data
+        self._sources[name] = source
+
+    def add_all(self, files: Mapping[str, bytes], source: str) -> None:
+        for name in sorted(files):
+            self.add(name, files[name], source)
+
+
+def check_output_location(out_dir: Path, site_dir: Path) -> None:
+    """Refuse an output folder that is, contains, or lies inside the site's sources."""
+    out = out_dir.resolve()
+    site = site_dir.resolve()
+    if out == site or site.is_relative_to(out):
+        raise OutputError(f"the output folder {out_dir} is or contains the site folder")
+    for folder in SOURCE_FOLDERS:
+        if out.is_relative_to(site / folder):
+            raise OutputError(
+                f"the output folder {out_dir} lies inside the site's {folder}/ folder; "
+                "choose a folder outside the sources, such as build/"
+            )
 
 
 def check_owned(out_dir: Path) -> None:
@@ -68,11 +125,19 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
-    for name in sorted(files):
+    pause_after = _pause_after_files()
+    for count, name in enumerate(sorted(files), start=1):
         target = root.joinpath(*safe_relative_path(name).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(files[name])
+        if count == pause_after:
+            os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
+
+
+def _pause_after_files() -> int | None:
+    value = os.environ.get(PAUSE_AFTER_FILES_VARIABLE, "")
+    return int(value) if value.isdigit() else None
 
 
 def _swap_in(staging: Path, out_dir: Path) -> None:
@@ -107,11 +172,16 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _remove_stale_siblings(out_dir: Path) -> None:
-    """Clear staging folders left by builds that were killed before they could clean up."""
-    for sibling in out_dir.parent.glob(f".{out_dir.name}.new-*"):
-        pid = sibling.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _process_alive(int(pid)):
-            shutil.rmtree(sibling, ignore_errors=True)
+    """Clear staging folders left by builds that were killed before they could clean up.
+
+    A folder named after this very process is stale too: its owner died and the process
+    id was reused (common in containers, where ids start small).
+    """
+    for pattern in (f".{out_dir.name}.new-*", f".{out_dir.name}.old-*"):
+        for sibling in sorted(out_dir.parent.glob(pattern)):
+            pid = sibling.name.rsplit("-", 1)[-1]
+            if pid.isdigit() and (int(pid) == os.getpid() or not _process_alive(int(pid))):
+                shutil.rmtree(sibling, ignore_errors=True)
 
 
 def _process_alive(pid: int) -> bool:

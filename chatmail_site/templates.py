@@ -7,6 +7,7 @@ Templates are compiled once per build. Translated strings are looked up through 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -15,6 +16,7 @@ from typing import Any
 import jinja2
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from .config import SiteConfig, bundled_dir
 
@@ -23,15 +25,30 @@ DEFAULT_THEME = "default"
 FINGERPRINTED_SUFFIXES = frozenset({".css", ".js"})
 
 
-# Jinja's newstyle gettext wraps these: it escapes and fills in %(name)s variables itself.
+# Jinja's newstyle gettext wraps these, marks the result safe and fills in %(name)s
+# variables (escaping them). A catalog comes from volunteers, so its text is escaped here,
+# and a translation whose placeholders would break the formatting falls back to English.
 @pass_context
-def _gettext(context: Context, message: str) -> str:
-    return context["lang"].gettext(message)
+def _gettext(context: Context, message: str) -> Markup:
+    return _checked_translation(context["lang"].gettext(message), message)
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return context["lang"].ngettext(singular, plural, count)
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> Markup:
+    english = singular if count == 1 else plural
+    return _checked_translation(context["lang"].ngettext(singular, plural, count), english)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _checked_translation(translated: str, english: str) -> Markup:
+    names = dict.fromkeys(_PLACEHOLDER.findall(english), "")
+    try:
+        translated % {"num": "", **names}
+    except (KeyError, ValueError, TypeError):
+        translated = english
+    return escape(translated)
 
 
 def theme_dirs(config: SiteConfig) -> list[Path]:

@@ -99,6 +99,9 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
     except yaml.YAMLError as exc:
         diagnostics.error(path, first_line, f"YAML error: {exc}", "check the file's indentation and quoting")
         return None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        diagnostics.error(path, first_line, "the YAML is nested too deeply", "flatten the nested lists")
+        return None
     finally:
         loader.dispose()
     for key, line in loader.duplicate_keys:
