@@ -85,7 +85,14 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
     `first_line` is the file line of the text's first line, for YAML embedded in a larger
     file such as front matter.
     """
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses control characters at once
+        line = first_line + text.count("\n", 0, exc.position)
+        diagnostics.error(
+            path, line, f"the text holds a control character (#x{exc.character:04x})", "delete it"
+        )
+        return None
     loader.line_offset = first_line - 1
     loader.duplicate_keys = []
     try:

@@ -1,0 +1,138 @@
+"""Property tests: whatever pages, front matter and relay entries hold, the build either
+succeeds or reports diagnostics, never crashes, and never publishes script.
+
+The default run tries 1,300 examples in all; `python -m pytest -m nightly` tries many more.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chatmail_site.build import build_site
+from chatmail_site.markdown import MarkdownRenderer
+from tests.support.sites import MINIMAL_CONFIG, page
+from tests.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs
+
+MARKDOWN_SYNTAX = (
+    "# ", "## ", "- ", "1. ", "> ", "    ", "[", "]", "(", ")", "](", "![", "`", "```\n", "*", "_",
+    "{: ", "{#x}", " }", "<", ">", "&", "&#106;", "\n", "\n\n", "|a|b|\n|-|-|\n", "{% relays %}", "%}",
+    "javascript:", "http://", "dcaccount:", '"', "'", "=", "on", "style=",
+)  # fmt: skip
+DOMAINS = ("nine.testrun.org", "example.org", "xn--bcher-kva.example", "bücher.example", "a.b.c.example")
+
+markdown_text = st.lists(
+    st.one_of(st.sampled_from(ATTACK_SNIPPETS), st.sampled_from(MARKDOWN_SYNTAX), st.text(max_size=20)),
+    max_size=25,
+).map("".join)
+
+yaml_scalar = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+    st.sampled_from(ATTACK_SNIPPETS), st.dates(),
+)  # fmt: skip
+yaml_value = st.recursive(
+    yaml_scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+)
+front_matter_mapping = st.dictionaries(
+    st.sampled_from(["title", "lang", "description", "short_title", "nav", "titel"]) | st.text(max_size=10),
+    yaml_value,
+    max_size=6,
+).map(lambda meta: {"lang": "en", **meta})
+front_matter_text = st.one_of(
+    front_matter_mapping.map(lambda meta: yaml.safe_dump(meta, allow_unicode=True)),
+    st.text(max_size=80),  # mostly invalid YAML
+    st.sampled_from(["a: &x 1\nb: *x\n", "title: [", "- a\n- b\n", "lang: no\n", "title: 'x\n"]),
+)
+relay_entry = st.fixed_dictionaries(
+    {"domain": st.sampled_from(DOMAINS) | st.text(max_size=20) | st.sampled_from(ATTACK_SNIPPETS)},
+    optional={
+        "operator": yaml_scalar,
+        "notes": st.dictionaries(st.sampled_from(["en", "de", "xx", "../"]), yaml_scalar, max_size=2),
+        "since": st.sampled_from(["2023-01", "2999-12", "2020-13", "soon"]) | yaml_scalar,
+        "languages": st.lists(st.sampled_from(["en", "de", "pt-BR", "klingon", "<b>"]), max_size=3),
+        "country": st.sampled_from(["DE", "NO", "ZZ", "<i>"]) | yaml_scalar,
+        "default": yaml_scalar,
+        "listed": yaml_scalar,
+        "invite": st.sampled_from(["legacy", "short", "javascript:alert(1)"]),
+        "website": st.sampled_from(["https://nine.testrun.org/", "javascript:alert(1)", "//evil"]),
+        "retention_days": yaml_scalar,
+    },
+)
+servers_text = st.one_of(
+    st.lists(relay_entry, max_size=4).map(lambda entries: yaml.safe_dump(entries, allow_unicode=True)),
+    st.text(max_size=60),
+)
+
+
+def assert_markdown_is_safe(text: str) -> None:
+    rendered = MarkdownRenderer({"relays"}).render(text)
+    assert unsafe_markup(rendered.html) == [], text
+
+
+def write(site: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+
+
+def assert_site_builds_safely(site: Path, front: str, body: str, servers: str) -> None:
+    write(
+        site,
+        {
+            "site.yaml": MINIMAL_CONFIG,
+            "content/en/index.md": page("Home", "en", "{% relays %}\n"),
+            "content/en/generated.md": f"---\n{front}\n---\n{body}\n",
+            "content/servers.yaml": servers,
+        },
+    )
+    result = build_site(site)  # any exception fails the test: hostile input must not crash
+    assert unsafe_outputs(result.files) == {}
+    if not result.diagnostics.failed():
+        json.loads(result.files.get("servers.json", b"{}"))
+    for diagnostic in result.diagnostics:
+        assert diagnostic.message and "Traceback" not in diagnostic.message
+
+
+def property_test(examples: int, strategies: dict[str, st.SearchStrategy[Any]], check: Callable[..., None]):
+    """One hypothesis test of `check` with `examples` examples; the site folder is reused."""
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(**strategies)
+    def test(tmp_path: Path, **drawn: Any) -> None:
+        check(tmp_path, **drawn)
+
+    return test
+
+
+def _markdown_check(_: Path, text: str) -> None:
+    assert_markdown_is_safe(text)
+
+
+def _build_check(tmp_path: Path, front: str, body: str, servers: str) -> None:
+    assert_site_builds_safely(tmp_path / "site", front, body, servers)
+
+
+BUILD_STRATEGIES = {"front": front_matter_text, "body": markdown_text, "servers": servers_text}
+
+test_markdown_never_publishes_script = property_test(1000, {"text": markdown_text}, _markdown_check)
+test_builds_never_crash_or_publish_script = pytest.mark.timeout(300)(
+    property_test(300, BUILD_STRATEGIES, _build_check)
+)
+test_markdown_never_publishes_script_nightly = pytest.mark.nightly(
+    property_test(50_000, {"text": markdown_text}, _markdown_check)
+)
+test_builds_never_crash_or_publish_script_nightly = pytest.mark.nightly(
+    pytest.mark.timeout(7200)(property_test(5_000, BUILD_STRATEGIES, _build_check))
+)
