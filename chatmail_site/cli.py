@@ -14,7 +14,7 @@ from .check import base_path_of, check_links, read_output
 from .config import load_config
 from .errors import Diagnostics
 from .i18n_commands import register_commands as register_translation_commands
-from .output import OutputError, check_output_location, write_atomically
+from .output import OutputError, check_output_location, remove_output, write_atomically
 from .report import build_report, github_annotations, read_report, write_report
 from .serve import serve
 
@@ -50,7 +50,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--out", help="output folder (default: SITE/build)")
     build.add_argument("--strict", action="store_true", help="treat warnings as errors")
     build.add_argument(
-        "--clean", action="store_true", help="also drop the build cache and start from nothing"
+        "--clean",
+        action="store_true",
+        help="delete the output folder first (only one chatmail-site made) and start from nothing",
     )
     build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
     build.add_argument("--report", metavar="FILE", help="also write the results as JSON for CI")
@@ -96,6 +98,8 @@ def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         check_output_location(output_dir(args), Path(args.site))
+        if args.clean:
+            remove_output(output_dir(args))
     except OutputError as exc:
         print(f"chatmail-site: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

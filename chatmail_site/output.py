@@ -105,6 +105,19 @@ def check_owned(out_dir: Path) -> None:
         )
 
 
+def remove_output(out_dir: Path) -> None:
+    """Delete an output folder this tool created, with the leftovers of killed builds.
+
+    Used by `build --clean`; a folder without the marker is refused, never deleted.
+    """
+    out_dir = out_dir.absolute()
+    check_owned(out_dir)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    if out_dir.parent.is_dir():
+        _remove_stale_siblings(out_dir)
+
+
 def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Write every file into a sibling folder, then swap it in at once.
 

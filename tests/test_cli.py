@@ -92,3 +92,26 @@ def test_no_traceback_for_a_broken_site(make_site):
     assert "Traceback" not in run.stderr
     assert "content/en/index.md:1: error: the file is not valid UTF-8" in run.stderr
     assert "content/en/x.md:" in run.stderr
+
+
+def test_clean_deletes_its_own_output_first(make_site, capsys):
+    site = make_site({"content/en/about.md": page("About", "en")})
+    out = site / "build"
+    assert main(["build", "--site", str(site)]) == 0
+    (site / "content/en/about.md").write_text("---\ntitle: About: us\nlang: en\n---\n")
+    assert main(["build", "--site", str(site), "--clean"]) == 1
+    assert not out.exists()
+    (site / "content/en/about.md").write_text(page("About", "en"))
+    assert main(["build", "--site", str(site), "--clean"]) == 0
+    assert (out / "en" / "about.html").is_file()
+
+
+def test_clean_never_deletes_a_folder_it_did_not_create(make_site, capsys):
+    site = make_site({})
+    foreign = site / "elsewhere"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    assert main(["build", "--site", str(site), "--out", str(foreign), "--clean"]) == 2
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    assert main(["build", "--site", str(site), "--out", str(site / "content"), "--clean"]) == 2
+    assert (site / "content/en/index.md").is_file()
