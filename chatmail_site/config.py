@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .domainname import InvalidDomain, normalize_domain
-from .errors import Diagnostics, known_keys_hint
+from .errors import Diagnostics, decode_utf8, known_keys_hint
 from .i18n import is_language_tag
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
@@ -111,10 +111,8 @@ def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
             path, 0, "site.yaml is missing", "run chatmail-site in a site folder, or pass --site DIR"
         )
         return None
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        diagnostics.error(path, 1, f"the file is not UTF-8 ({exc.reason})", "save it as UTF-8")
+    text = decode_utf8(path.read_bytes(), path, diagnostics)
+    if text is None:
         return None
     data = load_yaml(text.replace("\r\n", "\n"), str(path), diagnostics)
     if data is None and not diagnostics.errors:

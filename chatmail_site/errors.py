@@ -90,6 +90,18 @@ class SiteError(Exception):
         super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
+def decode_utf8(
+    data: bytes, path: str | Path, diagnostics: Diagnostics, hint: str = "save the file with UTF-8 encoding"
+) -> str | None:
+    """Text of a source file (a byte order mark is fine); an error at the bad byte's line if not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        diagnostics.error(path, line, "the file is not valid UTF-8 text", hint)
+        return None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A hint naming the closest known word, or an empty string when nothing is close."""
     matches = difflib.get_close_matches(word.strip().lower(), sorted(choices), n=1, cutoff=0.6)

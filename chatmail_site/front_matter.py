@@ -11,7 +11,7 @@ from pathlib import Path
 
 from frontmatter import YAMLHandler
 
-from .errors import Diagnostics
+from .errors import Diagnostics, decode_utf8
 from .yamlutil import LineDict, describe_type, load_yaml
 
 # Pages larger than this are refused: real pages are a few kilobytes, and Markdown
@@ -44,16 +44,8 @@ def read_page_text(path: Path, display: str, diagnostics: Diagnostics) -> str | 
             "split it into several pages",
         )
         return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        diagnostics.error(
-            display,
-            line,
-            f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-            "save the file with UTF-8 encoding in your editor",
-        )
+    text = decode_utf8(raw, display, diagnostics, "save the file with UTF-8 encoding in your editor")
+    if text is None:
         return None
     if "\x00" in text:
         diagnostics.error(

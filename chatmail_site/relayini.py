@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .domainname import InvalidDomain, normalize_domain
-from .errors import Diagnostics
+from .errors import Diagnostics, decode_utf8
 
 SECTION = "params"
 
@@ -187,14 +187,7 @@ def _scan_layout(text: str) -> _Layout:
 
 
 def _decode(path: Path, data: bytes, diagnostics: Diagnostics) -> str | None:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as problem:
-        line = data[: problem.start].count(b"\n") + 1
-        diagnostics.error(
-            path, line, "the file is not valid UTF-8 text", "save chatmail.ini with UTF-8 encoding"
-        )
-        return None
+    return decode_utf8(data, path, diagnostics, "save chatmail.ini with UTF-8 encoding")
 
 
 def _parse(path: Path, text: str, diagnostics: Diagnostics) -> configparser.ConfigParser | None:

@@ -24,7 +24,7 @@ import babel
 from babel import localedata
 
 from .domainname import InvalidDomain, normalize_domain
-from .errors import Diagnostics, did_you_mean, known_keys_hint
+from .errors import Diagnostics, decode_utf8, did_you_mean, known_keys_hint
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
 InviteForm = Literal["legacy", "short"]
@@ -156,14 +156,7 @@ def _read_text(path: Path, diagnostics: Diagnostics, *, missing_ok: bool) -> str
             path, 0, f"cannot read the file: {exc.strerror}", "check that it is a readable file"
         )
         return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        diagnostics.error(
-            path, line, "the file is not valid UTF-8 text", "save it with the UTF-8 encoding in your editor"
-        )
-        return None
+    return decode_utf8(data, path, diagnostics, "save it with the UTF-8 encoding in your editor")
 
 
 def _relay_entries(data: Any, path: str, diagnostics: Diagnostics) -> list[tuple[LineDict, int]]:

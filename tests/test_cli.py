@@ -90,7 +90,7 @@ def test_no_traceback_for_a_broken_site(make_site):
     )
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
-    assert "content/en/index.md:1: error: the file is not valid UTF-8" in run.stderr
+    assert "content/en/index.md:1: error: the file is not valid UTF-8 text" in run.stderr
     assert "content/en/x.md:" in run.stderr
 
 
