@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from playwright.sync_api import Page
 
 from tests.support.axe import format_violations, serious_violations
-from tests.support.preview import ServedSite, preview
-from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite, build_reader_site
+from tests.support.preview import ServedSite
+from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite
 
 pytest_plugins = ("tests.support.fixtures",)
 
 PAGE_KINDS = ("root", "index", "chatmail", "donate", "relay", "fallback", "404", "rtl")
-
-
-@pytest.fixture(scope="module")
-def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
-    return build_reader_site(tmp_path_factory.mktemp("accessibility"))
-
-
-@pytest.fixture(scope="module")
-def served(reader_site: ReaderSite) -> Iterator[ServedSite]:
-    with preview(reader_site.site_dir) as site:
-        yield site
 
 
 @pytest.mark.parametrize("kind", PAGE_KINDS)

@@ -11,8 +11,8 @@ from chatmail_site.config import load_config
 from chatmail_site.errors import Diagnostics
 from chatmail_site.relayini import load_relay_ini
 from tests.support.browser import save_screenshot
-from tests.support.preview import ServedSite, preview
-from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite, build_reader_site
+from tests.support.preview import ServedSite
+from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite
 
 pytest_plugins = ("tests.support.fixtures",)
 
@@ -20,17 +20,6 @@ PHONE = {"width": 375, "height": 812}
 MIN_TARGET_HEIGHT = 44  # the smallest comfortable touch target, in CSS pixels
 PHONE_PAGE_KINDS = ("root", "index", "chatmail", "donate", "relay", "fallback", "404", "rtl")
 HTML_LANG = "() => document.documentElement.lang"
-
-
-@pytest.fixture(scope="module")
-def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
-    return build_reader_site(tmp_path_factory.mktemp("browser"))
-
-
-@pytest.fixture(scope="module")
-def served(reader_site: ReaderSite) -> Iterator[ServedSite]:
-    with preview(reader_site.site_dir) as site:
-        yield site
 
 
 @pytest.fixture

@@ -4,6 +4,8 @@
   about a second. Playwright's sync API allows one driver per thread, so browser tests
   share this fixture instead of launching their own.
 - `browser_page` (function): a page in a fresh context (no cookies or storage carried over).
+- `reader_site` and `served` (module): the bundled site with every kind of page, built and
+  served by the preview server.
 - `relay_front_site` and `relay_front_served` (module): examples/relay-site, the example of a
   site that fronts a relay, built and served.
 
@@ -20,7 +22,7 @@ import pytest
 
 from tests.support.browser import launch_chromium
 from tests.support.preview import ServedSite, preview
-from tests.support.reader_site import ReaderSite, build_relay_front_site
+from tests.support.reader_site import ReaderSite, build_reader_site, build_relay_front_site
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -41,6 +43,19 @@ def browser_page(chromium_browser: Browser) -> Iterator[Page]:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def reader_site(tmp_path_factory: pytest.TempPathFactory) -> ReaderSite:
+    """The bundled site with every kind of page (an RTL language added), built once per module."""
+    return build_reader_site(tmp_path_factory.mktemp("reader-site"))
+
+
+@pytest.fixture(scope="module")
+def served(reader_site: ReaderSite) -> Iterator[ServedSite]:
+    """The reader site, served by the preview server."""
+    with preview(reader_site.site_dir) as site:
+        yield site
 
 
 @pytest.fixture(scope="module")
