@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import functools
-import os
-import posixpath
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +16,7 @@ from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
 from .errors import Diagnostics
-from .i18n import Language, make_language, theme_languages
+from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
 from .output import Outputs
 from .safety import check_source_tree
@@ -27,45 +24,12 @@ from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
 from .templates import Theme
+from .urls import INDEX_SLUG, page_output, page_url, relative_href, root_prefix
 
 DESCRIPTION_LENGTH = 160
-INDEX_SLUG = "index"
 
 
 # ---- URLs ------------------------------------------------------------------------------
-
-
-def page_url(lang: str, slug: str) -> str:
-    """The site-relative, extensionless URL of a page: `de/chatmail`, or `de/` for the index."""
-    return f"{lang}/" if slug == INDEX_SLUG else f"{lang}/{slug}"
-
-
-def page_output(lang: str, slug: str) -> str:
-    return f"{lang}/{slug}.html"
-
-
-def relative_href(from_url: str, to_url: str) -> str:
-    """A link from one site-relative URL to another that works under any base path."""
-    from_dir = from_url if from_url.endswith("/") else posixpath.dirname(from_url)
-    target = to_url.rstrip("/") or "."
-    href = posixpath.relpath(target, from_dir or ".")
-    if to_url.endswith("/") or to_url == "":
-        href = "./" if href == "." else href + "/"
-    return href
-
-
-def root_prefix(from_url: str) -> str:
-    """The relative path from a page back to the site root ("", "../", "../../")."""
-    depth = from_url.rstrip("/").count("/") + (1 if from_url.endswith("/") else 0)
-    return "../" * depth
-
-
-def build_date() -> date:
-    """The build's "today": the day of SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()
 
 
 # ---- plan ------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import gettext
 import io
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -207,3 +208,11 @@ def bundled_locales_dir() -> Path:
     package = Path(__file__).resolve().parent
     installed = package / "_locales"
     return installed if installed.is_dir() else package.parent / "locales"
+
+
+def build_date() -> date:
+    """The build's "today": the day of SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    return date.today()

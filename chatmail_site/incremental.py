@@ -29,7 +29,6 @@ from .build import (
     RelayPagePlan,
     Site,
     SitePlan,
-    build_date,
     finish_outputs,
     load_site,
     plan_site,
@@ -37,6 +36,7 @@ from .build import (
 from .cache import DerivedCache
 from .content import ContentIndex, Page, _load_entry
 from .errors import Diagnostic, Diagnostics
+from .i18n import build_date
 from .status import State, TranslationCheck
 from .templates import Theme
 

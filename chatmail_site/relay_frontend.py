@@ -28,9 +28,12 @@ from . import qr
 from .config import SiteConfig, load_config
 from .deploy import DEPLOY_FOLDER, DeployPlan, DeployPlanError, config_file_name, deploy_readme, nginx_config
 from .errors import Diagnostics, SiteError
-from .i18n import Language, theme_languages
+from .i18n import Language, build_date, theme_languages
+from .output import gzip_bytes
 from .relayini import RelayIni, line_of_key, load_relay_ini
+from .relays_render import load_relays
 from .servers import Relay
+from .urls import page_output, page_url, relative_href
 
 if TYPE_CHECKING:
     from .build import PageRenderer, Site, SitePlan
@@ -224,14 +227,10 @@ class FrontPagePlan:
 
     @property
     def url(self) -> str:
-        from .build import page_url
-
         return page_url(self.lang, self.slug)
 
     @property
     def output(self) -> str:
-        from .build import page_output
-
         return page_output(self.lang, self.slug)
 
     @property
@@ -258,8 +257,6 @@ def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[st
 
 
 def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> bytes:
-    from .build import page_url, relative_href
-
     language = renderer.site.languages[page.lang]
     links = {slug: relative_href(page.url, page_url(page.lang, slug)) for slug in FRONT_PAGES}
     context = {
@@ -341,8 +338,6 @@ def serving_files(site: Site, files: Mapping[str, bytes], diagnostics: Diagnosti
 
 def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """A deterministic `.gz` beside each text file of the web root, for nginx's gzip_static."""
-    from .output import gzip_bytes
-
     return {
         f"{name}.gz": gzip_bytes(data)
         for name, data in files.items()
@@ -355,9 +350,6 @@ def deploy_plan_for_output(site_dir: Path, out_dir: Path, **settings: Any) -> De
 
     Raises SiteError when the site's config or relay cannot be read.
     """
-    from .build import build_date
-    from .relays_render import load_relays
-
     diagnostics = Diagnostics()
     config = load_config(site_dir, diagnostics)
     fronted = None

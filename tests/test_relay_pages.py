@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from chatmail_site import qr
-from chatmail_site.build import BuildResult, build_date, build_site
+from chatmail_site.build import BuildResult, build_site
+from chatmail_site.i18n import build_date
 from chatmail_site.servers import Relay
 from tests.support import REPO_ROOT
 from tests.support.qr import decode_png, decode_svg
