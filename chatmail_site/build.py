@@ -94,9 +94,6 @@ class SitePlan:
     translated: Mapping[str, tuple[str, ...]]
     relay_pages: tuple[RelayPagePlan, ...] = ()
 
-    def by_slug(self, slug: str) -> list[PagePlan]:
-        return [p for p in self.pages if p.slug == slug]
-
 
 TranslationChecker = Callable[[Page, Page], TranslationCheck]
 

@@ -38,6 +38,14 @@ def parse_locale(tag: str) -> Locale | None:
         return None
 
 
+def language_display_name(tag: str, in_locale: Locale) -> str:
+    """What `in_locale` calls the language `tag`; the tag itself when Babel does not know it."""
+    other = parse_locale(tag)
+    if other is None:
+        return tag
+    return other.get_display_name(in_locale) or tag
+
+
 def is_language_tag(tag: str) -> bool:
     return parse_locale(tag) is not None
 
@@ -160,17 +168,11 @@ class Language:
 
     def ui_language_name(self, tag: str) -> str:
         """The name of another language in the language of the theme's strings."""
-        other = parse_locale(tag)
-        if other is None:
-            return tag
-        return other.get_display_name(self.ui_locale) or tag
+        return language_display_name(tag, self.ui_locale)
 
     def language_name(self, tag: str) -> str:
         """The name of another language, in this language ("Polnisch" on a German page)."""
-        other = parse_locale(tag)
-        if other is None:
-            return tag
-        return other.get_display_name(self.locale) or tag
+        return language_display_name(tag, self.locale)
 
     def country_name(self, code: str) -> str:
         return self.locale.territories.get(code.upper(), code)

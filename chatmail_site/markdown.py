@@ -62,7 +62,6 @@ class MarkdownProblem:
 class RenderedMarkdown:
     html: str
     first_paragraph: str
-    heading_ids: tuple[str, ...]
     directives: tuple[Directive, ...]
     problems: tuple[MarkdownProblem, ...]
 
@@ -106,19 +105,19 @@ class MarkdownRenderer:
         text, directives = self._extract_directives(text, problems)
         problems.extend(_size_problems(text))
         if any(p.is_error for p in problems):
-            return RenderedMarkdown("", "", (), directives, tuple(problems))
+            return RenderedMarkdown("", "", directives, tuple(problems))
         self._md.reset()
         try:
             converted = self._md.convert(text)
         except RecursionError:
             # A structure the limits above did not foresee; refuse the page, not the build.
             problem = MarkdownProblem(1, "the page is nested too deeply to render", "flatten it", True)
-            return RenderedMarkdown("", "", (), directives, (*problems, problem))
+            return RenderedMarkdown("", "", directives, (*problems, problem))
         html = sanitize_html(converted)
         ids = tuple(getattr(self._md, "collected_ids", ()))
         problems.extend(_duplicate_id_problems(ids, text))
         first = unescape(getattr(self._md, "first_paragraph", ""))
-        return RenderedMarkdown(html, first, ids, directives, tuple(problems))
+        return RenderedMarkdown(html, first, directives, tuple(problems))
 
     def _extract_directives(
         self, text: str, problems: list[MarkdownProblem]

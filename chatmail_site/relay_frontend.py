@@ -115,7 +115,7 @@ def load_fronted_relay(
 def _warn_without_privacy_contacts(fronted: FrontedRelay, diagnostics: Diagnostics) -> None:
     """The privacy page must name whom to contact; without that it is incomplete."""
     ini = fronted.ini
-    missing = [key for key in ("privacy_mail", "privacy_postal") if not getattr(ini, key)]
+    missing = ini.missing_privacy_contacts
     if not missing:
         return
     names = " and ".join(f"`{key}`" for key in missing)

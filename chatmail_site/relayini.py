@@ -31,6 +31,10 @@ _COMMENT_PREFIXES = ("#", ";")
 _TYPO_SIMILARITY = 0.85
 
 
+# What the privacy page needs so that readers can reach the relay's operator.
+PRIVACY_CONTACT_KEYS = ("privacy_mail", "privacy_postal")
+
+
 @dataclass(frozen=True)
 class RelayIni:
     """The `[params]` of a relay's chatmail.ini that its pages show."""
@@ -52,9 +56,14 @@ class RelayIni:
     privacy_supervisor: str = ""
 
     @property
+    def missing_privacy_contacts(self) -> tuple[str, ...]:
+        """The contact keys the privacy page needs but the file leaves empty."""
+        return tuple(key for key in PRIVACY_CONTACT_KEYS if not getattr(self, key))
+
+    @property
     def has_privacy_contacts(self) -> bool:
         """True when the relay names both a contact address and a postal address."""
-        return bool(self.privacy_mail and self.privacy_postal)
+        return not self.missing_privacy_contacts
 
 
 class _BadValue(ValueError):

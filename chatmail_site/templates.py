@@ -98,14 +98,6 @@ class Theme:
     def render(self, template: str, context: Mapping[str, Any]) -> str:
         return self.env.get_template(template).render(context)
 
-    def template_files(self) -> list[Path]:
-        """Every template file that can take part in a render (for cache keys)."""
-        seen: dict[str, Path] = {}
-        for directory in self.dirs:
-            for path in sorted((directory / "templates").rglob("*.html")):
-                seen.setdefault(path.relative_to(directory / "templates").as_posix(), path)
-        return [seen[name] for name in sorted(seen)]
-
 
 def _collect_static(dirs: list[Path]) -> dict[str, StaticFile]:
     files: dict[str, StaticFile] = {}
