@@ -1,6 +1,6 @@
 """Test support: real tools (Chromium, axe-core, the Nu Html Checker, an HTTP server) for tests.
 
-Import from the modules, e.g. `from tests.support.static_server import StaticSite`.
+Import from the modules, e.g. `from tests.support.preview import preview`.
 """
 
 from __future__ import annotations
