@@ -83,7 +83,7 @@ def make_web_root(root: Path) -> Path:
     return root
 
 
-def test_plan(web_root: Path, **overrides) -> DeployPlan:
+def loopback_plan(web_root: Path, **overrides) -> DeployPlan:
     settings = {
         "domain": DOMAIN,
         "languages": ("en", "de", "fr", "nl"),
@@ -95,9 +95,6 @@ def test_plan(web_root: Path, **overrides) -> DeployPlan:
         "listen_port": free_port(),
     }
     return DeployPlan(**(settings | overrides))
-
-
-test_plan.__test__ = False  # a helper, not a test
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +110,7 @@ def newemail():
 
 @pytest.fixture(scope="module")
 def nginx(web_root, newemail, tmp_path_factory):
-    plan = test_plan(web_root, newemail_socket=str(newemail.socket_path), autoconfig=True, mta_sts=True)
+    plan = loopback_plan(web_root, newemail_socket=str(newemail.socket_path), autoconfig=True, mta_sts=True)
     with running_nginx(plan, tmp_path_factory.mktemp("nginx")) as server:
         yield server
 
@@ -306,7 +303,7 @@ def test_well_known_files_are_served_when_enabled(nginx: RunningNginx):
 
 
 def test_well_known_files_are_refused_when_disabled(web_root, tmp_path):
-    with running_nginx(test_plan(web_root), tmp_path) as server:
+    with running_nginx(loopback_plan(web_root), tmp_path) as server:
         for path in (AUTOCONFIG_PATH, MTA_STS_PATH):
             response, body = server.request("GET", path)
             assert response.status == 404
