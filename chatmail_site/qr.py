@@ -8,6 +8,7 @@ with CSS; the page adds the accessible name and caption.
 
 from __future__ import annotations
 
+import functools
 import struct
 import zlib
 from collections.abc import Iterator
@@ -23,15 +24,18 @@ QUIET_ZONE = 4
 _PNG_COMPRESSION = 9
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
-Matrix = list[list[bool]]
+Matrix = tuple[tuple[bool, ...], ...]
 
 
+# Encoding is the costly step, and a relay's page shows the SVG while its download is the
+# PNG: both draw from one encoding. The matrix is immutable, so sharing it is safe.
+@functools.lru_cache(maxsize=1024)
 def qr_matrix(payload: str) -> Matrix:
     """The QR modules for `payload`, quiet zone included; True is a dark module."""
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(payload)
     code.make(fit=True)
-    return code.get_matrix()
+    return tuple(tuple(row) for row in code.get_matrix())
 
 
 def qr_svg(payload: str) -> str:
@@ -79,7 +83,7 @@ def _dark_runs(matrix: Matrix) -> Iterator[tuple[int, int, int]]:
             yield y, start, x - start
 
 
-def _png_row(row: list[bool], scale: int) -> bytes:
+def _png_row(row: tuple[bool, ...], scale: int) -> bytes:
     # In 1-bit grayscale a set bit is white, so dark modules are the zero bits.
     bits = "".join(("0" if dark else "1") * scale for dark in row)
     bits += "0" * (-len(bits) % 8)
