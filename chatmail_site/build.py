@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, relay_frontend, relays_render
+from . import __version__, parallel, relay_frontend, relays_render
+from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
+from .dependencies import SERVERS_KEY, page_inputs, recorder_of, shown_checks, template_key
 from .errors import Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
-from .output import Outputs
+from .output import Kept, Outputs
 from .safety import check_source_tree
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
@@ -27,9 +30,6 @@ from .templates import Theme
 from .urls import INDEX_SLUG, page_output, page_url, relative_href, root_prefix
 
 DESCRIPTION_LENGTH = 160
-
-
-# ---- URLs ------------------------------------------------------------------------------
 
 
 # ---- plan ------------------------------------------------------------------------------
@@ -84,6 +84,9 @@ class RelayPagePlan:
     def indexable(self) -> bool:
         """False for an unlisted relay and for a fallback: noindex, and in no sitemap."""
         return self.relay.listed and not self.fallback
+
+
+RenderItem = PagePlan | RelayPagePlan
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,9 @@ class BuildResult:
     timings: dict[str, float]
     # Plain information for the person building (not warnings: --strict ignores them).
     notices: list[str] = field(default_factory=list)
+    records: BuildRecords | None = None  # what to keep for the next build, when it succeeds
+    rendered: int = 0  # pages and relay pages rendered
+    reused: int = 0  # pages and relay pages taken unchanged from the previous build
 
 
 class PageRenderer:
@@ -240,6 +246,10 @@ class PageRenderer:
                 report(page.display_path, page.body_line + problem.line - 1, problem.message, problem.hint)
             self._rendered[key] = rendered
         return self._rendered[key]
+
+    def adopt_markdown(self, page: Page, rendered: RenderedMarkdown) -> None:
+        """Take a conversion made elsewhere (by a worker process) as this page's own."""
+        self._rendered[(page.slug, page.lang)] = rendered
 
     def render(self, page_plan: PagePlan) -> bytes:
         language = self.site.languages[page_plan.lang]
@@ -421,27 +431,93 @@ def summarize(text: str, limit: int = DESCRIPTION_LENGTH) -> str:
 # ---- the whole build -------------------------------------------------------------------
 
 
-def build_site(site_dir: Path, *, base_url: str | None = None) -> BuildResult:
-    """Build the site in memory: every output file by its path below the output root."""
+ProgressFactory = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+def build_site(
+    site_dir: Path,
+    *,
+    base_url: str | None = None,
+    previous: PreviousBuild | None = None,
+    jobs: int = 1,
+    progress: ProgressFactory | None = None,
+) -> BuildResult:
+    """Build the site in memory: every output file by its path below the output root.
+
+    With `previous` (the records of the last build next to its output), pages whose inputs
+    did not change are taken from that output instead of being rendered again. With `jobs`
+    above one, a large site renders on that many processes, to the same bytes.
+    """
     diagnostics = Diagnostics()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    snapshot = snapshot_sources(site_dir)
+    today = build_date().isoformat()
     site = load_site(site_dir, diagnostics, base_url=base_url)
     timings["load"] = time.perf_counter() - started
     if site is None:
         return BuildResult({}, diagnostics, {}, timings)
-    plan = plan_site(site.config, site.content, site.relays, languages=site.languages)
-    renderer = PageRenderer(site, plan, diagnostics)
-    files: dict[str, bytes] = {}
-    for page_plan in plan.pages:
-        files[page_plan.output] = renderer.render(page_plan)
-    for relay_plan in plan.relay_pages:
-        files[relay_plan.output] = renderer.render_relay(relay_plan)
-    files = finish_outputs(site, plan, renderer, files)
-    notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
+    cache = DerivedCache()
+    if previous is not None:
+        previous.seed(cache)
+    plan = plan_site(
+        site.config, site.content, site.relays, cache.translation_check, languages=site.languages
+    )
+    inputs = build_inputs(site, plan, snapshot, today)
+    reusable = previous.reusable(site, plan, inputs) if previous is not None else {}
+    # Problems met while rendering pages are kept apart: they are saved with the records, so
+    # a page that is not rendered again still reports them.
+    page_problems = Diagnostics(list(previous.kept_diagnostics(inputs)) if previous is not None else [])
+    renderer = PageRenderer(site, plan, page_problems, cache)
+    items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reusable]
+    with progress(len(items)) if progress is not None else nullcontext(None) as advance:
+        rendered, dependencies = render_items(renderer, items, jobs, advance)
+    pages: dict[str, bytes] = {output: Kept.read(path) for output, path in reusable.items()}
+    pages.update(rendered)
+    problems = list(dict.fromkeys(page_problems))
+    diagnostics.extend(problems)
+    renderer.diagnostics = diagnostics  # the site-wide files report with the build itself
+    files = finish_outputs(site, plan, renderer, pages)
     timings["render"] = time.perf_counter() - started - timings["load"]
+    if previous is not None:
+        dependencies.update({output: frozenset(previous.dependencies[output]) for output in reusable})
+    records = BuildRecords(inputs, dependencies, shown_checks(plan), problems, cache.export_entries())
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
-    return BuildResult(files, diagnostics, counts, timings, notices)
+    notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
+    return BuildResult(files, diagnostics, counts, timings, notices, records, len(items), len(reusable))
+
+
+def render_items(
+    renderer: PageRenderer,
+    items: Sequence[RenderItem],
+    jobs: int = 1,
+    advance: Callable[[int], None] | None = None,
+) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
+    """Render pages and relay pages with what each read, on a pool when the site is large."""
+    if parallel.should_run_in_pool(jobs, len(items)):
+        return parallel.render_in_pool(renderer, items, jobs, render_recorded, advance)
+    return render_recorded(renderer, items, advance)
+
+
+def render_recorded(
+    renderer: PageRenderer, items: Iterable[RenderItem], advance: Callable[[int], None] | None = None
+) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
+    """Render each item, noting the inputs and templates it read."""
+    recorder = recorder_of(renderer.site.theme)
+    files: dict[str, bytes] = {}
+    dependencies: dict[str, frozenset[str]] = {}
+    for item in items:
+        with recorder.recording() as templates:
+            if isinstance(item, PagePlan):
+                files[item.output] = renderer.render(item)
+                inputs = page_inputs(renderer.site, item, renderer)
+            else:
+                files[item.output] = renderer.render_relay(item)
+                inputs = {SERVERS_KEY}
+        dependencies[item.output] = frozenset(inputs | {template_key(name) for name in templates})
+        if advance is not None:
+            advance(1)
+    return files, dependencies
 
 
 def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry]:

@@ -12,13 +12,14 @@ build's worth of results however long the preview runs.
 
 from __future__ import annotations
 
+import base64
 import hashlib
-from collections.abc import Callable, Collection, Hashable
+from collections.abc import Callable, Collection, Hashable, Mapping
 from typing import Any, TypeVar
 
 from .content import Page
 from .markdown import MarkdownRenderer, RenderedMarkdown
-from .status import Shingles, TranslationCheck, check_translation, page_shingles, recorded_hash
+from .status import Shingles, State, TranslationCheck, check_translation, page_shingles, recorded_hash
 
 T = TypeVar("T")
 
@@ -62,6 +63,29 @@ class DerivedCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def export_entries(self) -> dict[str, list[Any]]:
+        """The results worth keeping across builds, as JSON data: translation checks, which
+        every build needs for every translation, and QR images, which are slow to draw.
+        Markdown is left out: only pages that changed are converted on a cached build."""
+        exported: dict[str, list[Any]] = {kind: [] for kind in _CODECS}
+        for kind, key in sorted(self._used, key=repr):
+            if kind in _CODECS and (kind, key) in self._entries:
+                encode = _CODECS[kind][0]
+                exported[kind].append([_json_key(key), encode(self._entries[(kind, key)])])
+        return exported
+
+    def import_entries(self, exported: Mapping[str, list[Any]]) -> None:
+        """Take results exported by an earlier build; entries that do not decode are skipped."""
+        for kind, entries in exported.items():
+            if kind not in _CODECS:
+                continue
+            decode = _CODECS[kind][1]
+            for key, value in entries:
+                try:
+                    self._entries[(kind, _hashable_key(key))] = decode(value)
+                except (ValueError, TypeError):
+                    continue
+
     def rendered_markdown(
         self, renderer: MarkdownRenderer, directives: Collection[str], body: str
     ) -> RenderedMarkdown:
@@ -88,3 +112,35 @@ class DerivedCache:
         if text not in self._text_keys:
             self._text_keys[text] = content_key(*text)
         return self._text_keys[text]
+
+
+def _json_key(key: Hashable) -> Any:
+    return list(key) if isinstance(key, tuple) else key
+
+
+def _hashable_key(key: Any) -> Hashable:
+    return tuple(key) if isinstance(key, list) else key
+
+
+def _encode_check(check: TranslationCheck) -> list[Any]:
+    return [check.state.value, check.stamped, check.similarity]
+
+
+def _decode_check(value: list[Any]) -> TranslationCheck:
+    state, stamped, similarity = value
+    return TranslationCheck(State(state), bool(stamped), float(similarity))
+
+
+def _encode_bytes(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _decode_bytes(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+# Kind of result → how it is written to JSON and read back.
+_CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
+    "check": (_encode_check, _decode_check),
+    "qr-png": (_encode_bytes, _decode_bytes),
+}

@@ -10,11 +10,14 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildResult, build_site
+from .buildcache import cache_dir_for, load_previous, remove_cache, save_build_records
 from .check import base_path_of, check_links, read_output
 from .config import load_config
 from .errors import Diagnostics
 from .i18n_commands import register_commands as register_translation_commands
 from .output import OutputError, check_output_location, remove_output, write_atomically
+from .parallel import available_cores
+from .progress import progress_bar
 from .report import build_report, github_annotations, read_report, write_report
 from .serve import serve
 
@@ -52,7 +55,18 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--clean",
         action="store_true",
-        help="delete the output folder first (only one chatmail-site made) and start from nothing",
+        help="delete the output folder and its build cache first (only ones chatmail-site made)",
+    )
+    build.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="render every page, without reading or writing the build cache next to the output",
+    )
+    build.add_argument(
+        "--jobs",
+        type=positive_int,
+        metavar="N",
+        help="render on N processes (default: one per CPU core, for sites large enough to gain)",
     )
     build.add_argument("--base-url", help="publish under this address (overrides base_url in site.yaml)")
     build.add_argument("--report", metavar="FILE", help="also write the results as JSON for CI")
@@ -94,16 +108,32 @@ def print_diagnostics(diagnostics: Diagnostics) -> None:
         print(diagnostic.format(), file=sys.stderr)
 
 
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not `{text}`")
+    return int(text)
+
+
 def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    out_dir = output_dir(args)
+    cache_dir = cache_dir_for(out_dir)
     try:
-        check_output_location(output_dir(args), Path(args.site))
+        check_output_location(out_dir, Path(args.site))
         if args.clean:
-            remove_output(output_dir(args))
+            remove_output(out_dir)
+            remove_cache(cache_dir)
     except OutputError as exc:
         print(f"chatmail-site: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    result = build_site(Path(args.site), base_url=args.base_url)
+    previous = None if args.no_cache else load_previous(cache_dir, out_dir)
+    result = build_site(
+        Path(args.site),
+        base_url=args.base_url,
+        previous=previous,
+        jobs=args.jobs or available_cores(),
+        progress=progress_bar,
+    )
     print_diagnostics(result.diagnostics)
     for notice in result.notices:
         print(notice, file=sys.stderr)
@@ -117,6 +147,8 @@ def run_build(args: argparse.Namespace) -> int:
         except OSError as exc:  # a full disk or a read-only folder: the previous output stays
             print(f"chatmail-site: error: cannot write {output_dir(args)}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
+        if result.records is not None and not args.no_cache:
+            save_build_records(cache_dir, out_dir, result.records)
     elapsed = time.perf_counter() - started
     if args.report:
         timings = {**result.timings, "total": elapsed}

@@ -16,41 +16,33 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
 from . import relays_render
 from .build import (
-    PagePlan,
     PageRenderer,
-    RelayPagePlan,
     Site,
     SitePlan,
     finish_outputs,
     load_site,
     plan_site,
+    render_recorded,
 )
 from .cache import DerivedCache
 from .content import ContentIndex, Page, _load_entry
+from .dependencies import (
+    SERVERS_KEY,
+    affected_outputs,
+    originals_answered_by_checks,
+    shown_checks,
+    template_key,
+)
 from .errors import Diagnostic, Diagnostics
 from .i18n import build_date
-from .status import State, TranslationCheck
 from .templates import Theme
-
-# An input key meaning "anything": outputs that carry it are re-rendered on every change.
-ANY_INPUT = "*"
-TEMPLATE_PREFIX = "template:"
-SERVERS_KEY = "content/servers.yaml"
-# The directive whose inputs are known (servers.yaml); any other directive may read anything.
-RELAY_LIST_DIRECTIVE = "relays"
-
-
-def template_key(name: str) -> str:
-    """The input key of a template, by its name below templates/ (any theme folder)."""
-    return TEMPLATE_PREFIX + name
 
 
 @dataclass(frozen=True)
@@ -75,54 +67,6 @@ class Outcome:
     seconds: float
 
 
-class TemplateRecorder:
-    """Records the templates each render loads, including those reached by extends/include.
-
-    Jinja caches compiled templates, so the loader alone is not asked twice; every lookup
-    however goes through the environment's `_load_template`, which this wraps.
-    """
-
-    def __init__(self, theme: Theme) -> None:
-        self._used: set[str] | None = None
-        environment = theme.env
-        load = environment._load_template
-
-        def recording_load(name, globals):
-            if self._used is not None:
-                self._used.add(name if isinstance(name, str) else name.name)
-            return load(name, globals)
-
-        environment._load_template = recording_load
-
-    @contextmanager
-    def recording(self) -> Iterator[set[str]]:
-        """Collect the names of the templates loaded inside the block."""
-        self._used = used = set()
-        try:
-            yield used
-        finally:
-            self._used = None
-
-
-def _recorder(theme: Theme) -> TemplateRecorder:
-    recorder = getattr(theme, "_preview_recorder", None)
-    if recorder is None:
-        recorder = TemplateRecorder(theme)
-        theme._preview_recorder = recorder  # one wrapper per theme, however often it renders
-    return recorder
-
-
-def page_inputs(site: Site, page_plan: PagePlan, renderer: PageRenderer) -> set[str]:
-    """The source inputs of one page output (templates are recorded separately)."""
-    inputs = {page_plan.page.display_path}
-    original = site.content.get(page_plan.slug, site.config.default_language)
-    if original is not None:
-        inputs.add(original.display_path)
-    for directive in renderer.markdown_of(page_plan.page).directives:
-        inputs.add(SERVERS_KEY if directive.name == RELAY_LIST_DIRECTIVE else ANY_INPUT)
-    return inputs
-
-
 def render_outputs(
     site: Site,
     plan: SitePlan,
@@ -134,21 +78,8 @@ def render_outputs(
     """All files of the site: the wanted pages and relay pages rendered with their dependencies,
     the others taken from `kept`, and every output that records nothing made afresh."""
     renderer = PageRenderer(site, plan, diagnostics, cache)
-    recorder = _recorder(site.theme)
-    files: dict[str, bytes] = {}
-    dependencies: dict[str, frozenset[str]] = {}
-    item: PagePlan | RelayPagePlan
-    for item in (*plan.pages, *plan.relay_pages):
-        if not wanted(item.output):
-            continue
-        with recorder.recording() as templates:
-            if isinstance(item, PagePlan):
-                files[item.output] = renderer.render(item)
-                inputs = page_inputs(site, item, renderer)
-            else:
-                files[item.output] = renderer.render_relay(item)
-                inputs = {SERVERS_KEY}
-        dependencies[item.output] = frozenset(inputs | {template_key(name) for name in templates})
+    items = [item for item in (*plan.pages, *plan.relay_pages) if wanted(item.output)]
+    files, dependencies = render_recorded(renderer, items)
     pages = {output: kept[output] for output in plan_outputs(plan) if output not in files} if kept else {}
     return finish_outputs(site, plan, renderer, {**pages, **files}), dependencies
 
@@ -259,13 +190,8 @@ def incremental_build(
     )
     if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
         raise NeedsFullBuild("the set of pages or translations changed")
-    keys = change.input_keys | {ANY_INPUT}
-    answered = originals_answered_by_checks(previous.plan, site, plan)
-    affected = {
-        output
-        for output, inputs in previous.dependencies.items()
-        if (inputs & keys) - answered.get(output, frozenset())
-    }
+    answered = originals_answered_by_checks(shown_checks(previous.plan), site, plan)
+    affected = affected_outputs(previous.dependencies, change.input_keys, answered)
     diagnostics = Diagnostics()
     files, dependencies = render_outputs(
         site, plan, diagnostics, affected.__contains__, cache, previous.files
@@ -277,28 +203,6 @@ def incremental_build(
     new_dependencies = {**previous.dependencies, **dependencies}
     build = SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(new_dependencies), found)
     return build, outcome
-
-
-def originals_answered_by_checks(previous: SitePlan, site: Site, plan: SitePlan) -> dict[str, frozenset[str]]:
-    """For each translation whose comparison with its original shows as before, that original.
-
-    A translation reads its original only through that comparison (the outdated and copy
-    notices): titles and menu entries take the full rebuild when they change. So when the
-    notices come out the same, an edit of the original changes nothing on the translation.
-    """
-    before = {page.output: page.check for page in previous.pages}
-    answered = {}
-    for page in plan.pages:
-        if page.check is not None and _shown(page.check) == _shown(before.get(page.output)):
-            original = site.content.get(page.slug, site.config.default_language)
-            if original is not None:
-                answered[page.output] = frozenset({original.display_path})
-    return answered
-
-
-def _shown(check: TranslationCheck | None) -> tuple[State, bool] | None:
-    """What a page shows of its translation check (the similarity itself is never shown)."""
-    return None if check is None else (check.state, check.stamped)
 
 
 class IncrementalBuilder:

@@ -9,6 +9,7 @@ import gzip
 import os
 import shutil
 import signal
+import stat
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -27,6 +28,22 @@ SOURCE_FOLDERS = ("content", "themes", "locales")
 
 class OutputError(Exception):
     """The output folder cannot be written safely; the message says why."""
+
+
+class Kept(bytes):
+    """An output file taken unchanged from the previous build: its bytes, and where they are.
+
+    The writer links the previous file into the new output instead of writing it again, so
+    a file that did not change keeps its identity and time (and costs no write).
+    """
+
+    source: Path
+
+    @classmethod
+    def read(cls, path: Path) -> Kept:
+        kept = cls(path.read_bytes())
+        kept.source = path
+        return kept
 
 
 def safe_relative_path(name: str) -> PurePosixPath:
@@ -130,22 +147,58 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     _remove_stale_siblings(out_dir)
     staging.mkdir()
     try:
-        _write_tree(staging, files)
+        _write_tree(staging, files, out_dir if out_dir.is_dir() else None)
         _swap_in(staging, out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
+    """Write every file below `root`; a file equal to the one in `previous` is linked from there."""
     pause_after = _pause_after_files()
+    made: set[Path] = set()
     for count, name in enumerate(sorted(files), start=1):
-        target = root.joinpath(*safe_relative_path(name).parts)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(files[name])
+        parts = safe_relative_path(name).parts
+        target = root.joinpath(*parts)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        data = files[name]
+        old = previous.joinpath(*parts) if previous is not None else None
+        if old is None or not _link_if_same(old, target, data):
+            target.write_bytes(data)
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
+
+
+def _link_if_same(old: Path, target: Path, data: bytes) -> bool:
+    """Hard-link the previous output's file when it holds exactly `data`.
+
+    Files are never changed in place, only replaced, so sharing one between the old and the
+    new output is safe; a web server or sync tool then sees an unchanged file unchanged.
+    """
+    try:
+        info = old.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+        return False  # only regular files are shared, never a link someone put there
+    if isinstance(data, Kept):
+        same = data.source == old
+    else:
+        try:
+            same = old.read_bytes() == data
+        except OSError:
+            return False
+    if not same:
+        return False
+    try:
+        os.link(old, target, follow_symlinks=False)
+    except OSError:  # another file system, or links not allowed: write the bytes instead
+        return False
+    return True
 
 
 def _pause_after_files() -> int | None:
