@@ -225,7 +225,8 @@ def save_build_records(cache_dir: Path, out_dir: Path, records: BuildRecords) ->
     try:
         save_records(cache_dir, records)
     except OSError as exc:
-        print(f"chatmail-site: note: the build cache {cache_dir} was not saved: {exc.strerror}", file=sys.stderr)
+        note = f"chatmail-site: note: the build cache {cache_dir} was not saved: {exc.strerror}"
+        print(note, file=sys.stderr)
 
 
 def remove_cache(cache_dir: Path) -> None:

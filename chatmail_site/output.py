@@ -142,6 +142,8 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """
     out_dir = out_dir.absolute()
     check_owned(out_dir)
+    if _holds_exactly(out_dir, files):
+        return  # a rebuild with nothing changed: the output stays as it is, untouched
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
     _remove_stale_siblings(out_dir)
@@ -152,6 +154,39 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def _holds_exactly(out_dir: Path, files: Mapping[str, bytes]) -> bool:
+    """Whether `out_dir` is a finished output with these files, these bytes, and nothing else."""
+    if not (out_dir / MARKER).is_file():
+        return False
+    present: set[str] = set()
+    for folder, subfolders, names in os.walk(out_dir):
+        relative = Path(folder).relative_to(out_dir).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        present.update(prefix + name for name in names)
+        if any(Path(folder, sub).is_symlink() for sub in subfolders):
+            return False
+    present.discard(MARKER)
+    if present != files.keys():
+        return False
+    return all(_is_same_file(out_dir / name, data) for name, data in files.items())
+
+
+def _is_same_file(path: Path, data: bytes) -> bool:
+    """Whether `path` is a regular file holding `data` (a kept file: that very file)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+        return False  # only regular files count, never a link someone put there
+    if isinstance(data, Kept):
+        return data.source == path
+    try:
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
@@ -179,20 +214,7 @@ def _link_if_same(old: Path, target: Path, data: bytes) -> bool:
     Files are never changed in place, only replaced, so sharing one between the old and the
     new output is safe; a web server or sync tool then sees an unchanged file unchanged.
     """
-    try:
-        info = old.lstat()
-    except OSError:
-        return False
-    if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
-        return False  # only regular files are shared, never a link someone put there
-    if isinstance(data, Kept):
-        same = data.source == old
-    else:
-        try:
-            same = old.read_bytes() == data
-        except OSError:
-            return False
-    if not same:
+    if not _is_same_file(old, data):
         return False
     try:
         os.link(old, target, follow_symlinks=False)

@@ -1,0 +1,73 @@
+"""Rendering on several processes gives the same files and the same diagnostics as one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatmail_site import parallel
+from chatmail_site.build import build_site
+from chatmail_site.buildcache import cache_dir_for, load_previous
+from chatmail_site.cli import main
+from tests.support.sites import copy_bundled_site
+
+
+@pytest.fixture
+def pool_calls(monkeypatch) -> list[int]:
+    """Make every site large enough for the pool, and count the pools used."""
+    calls: list[int] = []
+    real = parallel.render_in_pool
+
+    def counting(renderer, items, jobs, render, advance=None):
+        calls.append(len(items))
+        return real(renderer, items, jobs, render, advance)
+
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(parallel, "render_in_pool", counting)
+    return calls
+
+
+def test_two_processes_render_the_bundled_site_to_the_same_bytes(tmp_path: Path, pool_calls):
+    site = copy_bundled_site(tmp_path / "site")
+    serial = build_site(site, jobs=1)
+    assert pool_calls == []
+    pooled = build_site(site, jobs=2)
+    assert pool_calls == [72]
+    assert pooled.files == serial.files
+    assert pooled.diagnostics.sorted() == serial.diagnostics.sorted()
+    assert pooled.records is not None and serial.records is not None
+    assert pooled.records.dependencies == serial.records.dependencies
+
+
+def test_problems_found_in_worker_processes_are_reported_once(tmp_path: Path, pool_calls):
+    site = copy_bundled_site(tmp_path / "site")
+    for lang in ("en", "de"):
+        with (site / "content" / lang / "donate.md").open("a", encoding="utf-8") as page:
+            page.write("\n## One {#same}\n\n## Two {#same}\n")
+    serial = build_site(site, jobs=1)
+    pooled = build_site(site, jobs=3)
+    warnings = [d for d in pooled.diagnostics if d.severity.value == "warning"]
+    assert len(warnings) == len(set(warnings)) == 2
+    assert pooled.diagnostics.sorted() == serial.diagnostics.sorted()
+    assert pooled.files == serial.files
+
+
+def test_a_cached_rebuild_on_a_pool_renders_only_what_changed(tmp_path: Path, pool_calls):
+    site = copy_bundled_site(tmp_path / "site")
+    out = tmp_path / "out"
+    assert main(["build", "--site", str(site), "--out", str(out), "--jobs", "2"]) == 0
+    with (site / "content/en/index.md").open("a", encoding="utf-8") as page:
+        page.write("\nOne more line.\n")
+    result = build_site(site, previous=load_previous(cache_dir_for(out), out), jobs=2)
+    assert 0 < result.rendered < 72
+    assert result.files == build_site(site, jobs=1).files
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_jobs_must_be_a_positive_number(tmp_path: Path, value: str, capsys):
+    site = copy_bundled_site(tmp_path / "site")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--site", str(site), "--jobs", value])
+    assert exit_info.value.code == 2
+    assert "expected a whole number of at least 1" in capsys.readouterr().err
