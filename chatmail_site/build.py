@@ -17,7 +17,7 @@ from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sour
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
-from .dependencies import SERVERS_KEY, page_inputs, recorder_of, shown_checks, template_key
+from .dependencies import SERVERS_KEY, TEMPLATE_PREFIX, page_inputs, recorder_of, shown_checks, template_key
 from .errors import Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
@@ -535,38 +535,79 @@ def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry
     return entries
 
 
+@dataclass(frozen=True)
+class KeptSiteFiles:
+    """The site-wide files of the last build, for a rebuild whose plan is unchanged.
+
+    The preview rebuilds only after changes to pages, templates or servers.yaml that leave
+    the set of pages, their titles and the translations as they were (anything else takes a
+    full build). Of the site-wide files, the sitemap and robots.txt read only that plan;
+    the root and 404 pages read it and their templates; the QR images and servers.json read
+    servers.yaml. Those whose inputs did not change are taken from here.
+    """
+
+    files: Mapping[str, bytes]
+    changed: frozenset[str]  # the input keys that changed
+
+    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, bytes] | None:
+        """The kept files of one group, or None when the group must be made afresh."""
+        names = list(names)
+        if reads_changed_input or any(name not in self.files for name in names):
+            return None
+        return {name: self.files[name] for name in names}
+
+    def template_changed(self) -> bool:
+        return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)
+
+
 def finish_outputs(
-    site: Site, plan: SitePlan, renderer: PageRenderer, pages: Mapping[str, bytes]
+    site: Site,
+    plan: SitePlan,
+    renderer: PageRenderer,
+    pages: Mapping[str, bytes],
+    kept: KeptSiteFiles | None = None,
 ) -> dict[str, bytes]:
     """The rendered pages and relay pages plus every other output of the build.
 
     The live preview calls this after each change with its up-to-date pages: whatever is
-    added here (or in site_wide_files) is then always current there, with no recorded
-    dependencies needed.
+    added here (or in site_wide_files) is then always current there, unless `kept` says
+    its inputs are unchanged.
     """
     outputs = Outputs(renderer.diagnostics)
     outputs.add_all(pages, "content")
-    outputs.add_all(site_wide_files(site, plan, renderer), "the site-wide files")
+    outputs.add_all(site_wide_files(site, plan, renderer, kept), "the site-wide files")
     files = outputs.files
     files.update(relay_frontend.serving_files(site, files, renderer.diagnostics))
     return files
 
 
-def site_wide_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
+def site_wide_files(
+    site: Site, plan: SitePlan, renderer: PageRenderer, kept: KeptSiteFiles | None = None
+) -> dict[str, bytes]:
     """Every output that is not one page or relay page in one language.
 
-    The live preview re-renders these after every change, as it knows nothing of what they
-    read: a new kind of output belongs here, so the preview stays correct.
+    The live preview re-renders these after every change unless `kept` vouches for them:
+    a new kind of output belongs here, and is made afresh until it is taught otherwise.
     """
     # Each group is added under the source it comes from, so a clash between two of them
     # (an asset named like a theme file) is reported instead of one silently winning.
     outputs = Outputs(renderer.diagnostics)
-    outputs.add_all(relay_files(site, plan, renderer), "content/servers.yaml")
+    relay_outputs = [relays_render.qr_png_output(relay) for relay in site.relays]
+    relay_outputs += [relays_render.SERVERS_JSON] if site.relays else []
+    relays = kept and kept.group(relay_outputs, SERVERS_KEY in kept.changed)
+    outputs.add_all(relays or relay_files(site, plan, renderer), "content/servers.yaml")
     outputs.add_all(relay_frontend.front_files(site, plan, renderer.diagnostics), "site.yaml (fronts)")
-    outputs.add_all(special_pages(site, renderer), f"themes/{site.config.theme} (root and 404 pages)")
-    outputs.add_all(theme_static_files(site), f"themes/{site.config.theme}/static")
+    special = kept and kept.group(special_page_outputs(site), kept.template_changed())
+    theme_source = f"themes/{site.config.theme}"
+    outputs.add_all(special or special_pages(site, renderer), f"{theme_source} (root and 404 pages)")
+    outputs.add_all(theme_static_files(site), f"{theme_source}/static")
     outputs.add_all(asset_files(site), "content/assets")
     files = outputs.files
+    index_outputs = [SITEMAP_FILE, ROBOTS_FILE] if site.config.base_url else [ROBOTS_FILE]
+    index = kept and kept.group(index_outputs, False)
+    if index:
+        files.update(index)
+        return files
     if site.config.base_url:
         files[SITEMAP_FILE] = sitemap_xml(sitemap_entries(plan, renderer))
     files[ROBOTS_FILE] = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
@@ -600,6 +641,11 @@ def render_relay_list(context: RenderContext, directive: Directive) -> str:
 
 
 DIRECTIVES["relays"] = render_relay_list
+
+
+def special_page_outputs(site: Site) -> list[str]:
+    """The names special_pages writes."""
+    return ["index.html", *(f"{code}/404.html" for code in site.languages), "404.html"]
 
 
 def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:

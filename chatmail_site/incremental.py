@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from . import relays_render
 from .build import (
+    KeptSiteFiles,
     PageRenderer,
     Site,
     SitePlan,
@@ -74,6 +75,7 @@ def render_outputs(
     wanted: Callable[[str], bool],
     cache: DerivedCache,
     kept: Mapping[str, bytes] | None = None,
+    changed: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
     """All files of the site: the wanted pages and relay pages rendered with their dependencies,
     the others taken from `kept`, and every output that records nothing made afresh."""
@@ -81,7 +83,8 @@ def render_outputs(
     items = [item for item in (*plan.pages, *plan.relay_pages) if wanted(item.output)]
     files, dependencies = render_recorded(renderer, items)
     pages = {output: kept[output] for output in plan_outputs(plan) if output not in files} if kept else {}
-    return finish_outputs(site, plan, renderer, {**pages, **files}), dependencies
+    site_files = KeptSiteFiles(kept, changed) if kept else None
+    return finish_outputs(site, plan, renderer, {**pages, **files}, site_files), dependencies
 
 
 def plan_outputs(plan: SitePlan) -> list[str]:
@@ -194,7 +197,7 @@ def incremental_build(
     affected = affected_outputs(previous.dependencies, change.input_keys, answered)
     diagnostics = Diagnostics()
     files, dependencies = render_outputs(
-        site, plan, diagnostics, affected.__contains__, cache, previous.files
+        site, plan, diagnostics, affected.__contains__, cache, previous.files, change.input_keys
     )
     found = _unique((*kept, *change.diagnostics, *diagnostics))
     outcome = Outcome(not diagnostics.errors, found, False, len(affected), time.perf_counter() - started)

@@ -91,6 +91,9 @@ EDIT_SERIES: list[tuple[str, str, Callable[[str], str] | None]] = [
     ("body", "content/de/index.md", lambda text: text + "\nNoch ein Satz.\n"),
     ("title", "content/en/donate.md", lambda text: text.replace("title:", "title: New", 1)),
     ("template", "themes/default/templates/base.html", lambda text: text + "<!-- b -->\n"),
+    ("404 template", "themes/default/templates/404.html", lambda text: text + "<!-- not found -->\n"),
+    ("root template", "themes/default/templates/root.html", lambda text: text + "<!-- root -->\n"),
+    ("original body", "content/en/index.md", lambda text: text + "\nOne more sentence.\n"),
     ("servers.yaml", "content/servers.yaml", lambda text: text.replace("core team members", "people")),
     (
         "catalog",
@@ -135,3 +138,20 @@ def test_failed_change_keeps_last_good_build_and_recovers(
     assert outcome.ok
     assert not [d for d in outcome.diagnostics if d.severity == "error"]
     assert_same_as_full_build(builder, bundled_site)
+
+
+def test_with_a_base_url_the_kept_sitemap_equals_a_full_build(bundled_site: Path) -> None:
+    config = bundled_site / "site.yaml"
+    with config.open("a", encoding="utf-8") as settings:
+        settings.write("base_url: https://example.org/\n")
+    builder = IncrementalBuilder(bundled_site)
+    assert builder.rebuild().ok
+    assert builder.current is not None and "sitemap.xml" in builder.current.files
+    for label, name, change in EDIT_SERIES[:6]:
+        assert change is not None
+        edit(bundled_site, name, change)
+        rebuild(builder, name)
+        try:
+            assert_same_as_full_build(builder, bundled_site)
+        except AssertionError as failure:
+            raise AssertionError(f"after the {label} edit: {failure}") from failure
