@@ -7,9 +7,10 @@ and includes too). A change then re-renders only the outputs whose recorded inpu
 
 The safe fallback is always a full rebuild, taken whenever a change is not one the records
 can answer: site.yaml, catalogs, static files, new or deleted pages, a changed title or menu
-entry, or anything else. Outputs that record nothing (the root chooser, 404 pages, QR
-images, servers.json, sitemap, static files, and whatever the build adds later) are
-re-rendered on every change. No decision is ever taken from file times.
+entry, or anything else. The root chooser, 404 pages, QR images, servers.json and sitemap
+are kept when the change cannot touch them (see KeptSiteFiles); static files, and whatever
+the build adds later, are made afresh on every change. No decision is ever taken from file
+times.
 """
 
 from __future__ import annotations
