@@ -48,16 +48,21 @@ class Kept(bytes):
 
 def safe_relative_path(name: str) -> PurePosixPath:
     """Validate a path below the output root: relative, no `..`, no empty or odd parts."""
-    path = PurePosixPath(name)
+    check_relative_name(name)
+    return PurePosixPath(name)
+
+
+def check_relative_name(name: str) -> None:
+    """Refuse a name that would leave the output folder (string checks only: this runs for
+    every output of every preview rebuild)."""
     if (
         not name
         or "\\" in name
         or "\x00" in name
-        or path.is_absolute()
+        or name.startswith("/")
         or any(part in ("", ".", "..") for part in name.split("/"))
     ):
         raise OutputError(f"refusing to write `{name}`: it would leave the output folder")
-    return path
 
 
 class Outputs:
@@ -75,7 +80,7 @@ class Outputs:
     def add(self, name: str, data: bytes, source: str) -> None:
         """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
         try:
-            safe_relative_path(name)
+            check_relative_name(name)
         except OutputError as problem:
             self._diagnostics.error(source, 0, str(problem), "rename the source file")
             return

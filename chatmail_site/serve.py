@@ -45,7 +45,10 @@ RELOAD_TAG = f'<script src="{RELOAD_SCRIPT_URL}"></script>'.encode()
 # What the preview watches, relative to the site folder.
 WATCHED_FOLDERS = frozenset({"content", "themes", "locales"})
 WATCHED_FILES = frozenset({"site.yaml"})
-DEBOUNCE_SECONDS = 0.05
+# An editor's save is a burst of events (a temporary file written, renamed, its mode set)
+# that arrive within a few milliseconds of each other; 30 ms of quiet covers such a burst
+# and keeps the wait a small part of the time from saving to the reload.
+DEBOUNCE_SECONDS = 0.03
 KEEPALIVE_SECONDS = 10.0
 
 # Built with DOM APIs only (textContent): diagnostics quote the author's text, never markup.
