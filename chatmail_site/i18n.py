@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -130,20 +130,25 @@ class Language:
     translations: gettext.NullTranslations = field(compare=False, repr=False)
     # A theme catalog (.po) of this language was loaded, the site's own or the bundled one.
     has_catalog: bool = False
+    # Results derived from this language alone (its translated theme strings), kept by whoever
+    # derives them: every page asks for the same few dozen strings, and a loaded catalog never
+    # changes. A rebuild with an edited catalog makes a new Language, so nothing goes stale.
+    memo: dict[Hashable, object] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    @property
+    @cached_property
     def speaks_theme(self) -> bool:
         """Whether the theme's strings come out in this language: it has a catalog, or it is
         the language the theme is written in. Pages made only of theme strings (relay pages)
         are real translations in such languages, and English fallbacks in the others."""
         return self.has_catalog or self.locale.language == THEME_SOURCE_LANGUAGE
 
-    @property
+    @cached_property
     def ui_code(self) -> str:
         """The language the theme's strings come out in."""
         return self.code if self.speaks_theme else THEME_SOURCE_LANGUAGE
 
-    @property
+    # Asked for by every page, and the locale never changes.
+    @cached_property
     def direction(self) -> str:
         return locale_direction(self.locale)
 
@@ -151,7 +156,7 @@ class Language:
     def ui_locale(self) -> Locale:
         return parse_locale(self.ui_code) or self.locale
 
-    @property
+    @cached_property
     def ui_direction(self) -> str:
         return locale_direction(self.ui_locale)
 

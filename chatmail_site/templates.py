@@ -19,24 +19,46 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from .config import SiteConfig, bundled_dir
+from .i18n import Language
 
 DEFAULT_THEME = "default"
 # Theme files whose names get a content hash, so they can be cached for a year.
 FINGERPRINTED_SUFFIXES = frozenset({".css", ".js"})
 
 
-# Jinja's newstyle gettext wraps these, marks the result safe and fills in %(name)s
-# variables (escaping them). A catalog comes from volunteers, so its text is escaped here,
-# and a translation whose placeholders would break the formatting falls back to English.
+# The templates' `_()`, `gettext()` and `ngettext()`, with the meaning of Jinja's newstyle
+# gettext: the translation is marked safe and its %(name)s variables are filled in, escaped.
+# A catalog comes from volunteers, so its text is escaped here, and a translation whose
+# placeholders would break the formatting falls back to English.
+# The parameters are positional-only so that a variable may share their names (`count=…`).
 @pass_context
-def _gettext(context: Context, message: str) -> Markup:
-    return _checked_translation(context["lang"].gettext(message), message)
+def _gettext(context: Context, message: str, /, **variables: Any) -> Markup:
+    language: Language = context["lang"]
+    if variables:
+        return _translated(language, message) % variables
+    # Without variables the formatted text (%% turned into %) depends on the string alone.
+    key = ("gettext-filled", message)
+    filled = language.memo.get(key)
+    if filled is None:
+        filled = language.memo[key] = _translated(language, message) % {}
+    return filled  # type: ignore[return-value]
 
 
 @pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> Markup:
+def _ngettext(context: Context, singular: str, plural: str, count: int, /, **variables: Any) -> Markup:
+    variables.setdefault("num", count)
     english = singular if count == 1 else plural
-    return _checked_translation(context["lang"].ngettext(singular, plural, count), english)
+    translated = context["lang"].ngettext(singular, plural, count)
+    return _checked_translation(translated, english) % variables
+
+
+def _translated(language: Language, message: str) -> Markup:
+    """The checked, escaped translation of a theme string, looked up once per language."""
+    key = ("gettext", message)
+    text = language.memo.get(key)
+    if text is None:
+        text = language.memo[key] = _checked_translation(language.gettext(message), message)
+    return text  # type: ignore[return-value]
 
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -91,7 +113,11 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        # Newstyle, so that `{% trans %}` blocks compile to calls with keyword variables;
+        # the callables installed are then replaced by ones that do the same work once per
+        # language and string, because every page asks for the same strings.
         self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+        self.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
         self.static = _collect_static(self.dirs)
         self.env.globals["asset_names"] = {name: f.output for name, f in self.static.items()}
 
