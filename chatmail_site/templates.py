@@ -61,13 +61,16 @@ def _translated(language: Language, message: str) -> Markup:
     return text  # type: ignore[return-value]
 
 
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def _checked_translation(translated: str, english: str) -> Markup:
-    names = dict.fromkeys(_PLACEHOLDER.findall(english), "")
+    # Trial values are numbers: they fill %(name)s and %(name)d placeholders alike, so a
+    # translation is refused only when it names a variable the English text does not have
+    # or breaks the format.
+    names = dict.fromkeys(_PLACEHOLDER.findall(english), 0)
     try:
-        translated % {"num": "", **names}
+        translated % {"num": 0, **names}
     except (KeyError, ValueError, TypeError):
         translated = english
     return escape(translated)

@@ -117,3 +117,23 @@ def test_a_new_catalog_of_the_same_language_gets_fresh_strings(theme_env: jinja2
     template = theme_env.from_string("{{ _('Donate') }}")
     assert template.render(lang=language("de", GERMAN)) == "Spenden"
     assert template.render(lang=language("de", {"Donate": "Jetzt spenden"})) == "Jetzt spenden"
+
+
+def test_a_translation_with_a_number_placeholder_is_shown() -> None:
+    german = "Löscht Nachrichten nach höchstens %(num)d Tagen"
+    assert _checked_translation(german, "Deletes messages after at most %(num)d days") == german
+    # a variable the English text does not have still falls back to English
+    assert _checked_translation("%(days)d Tage", "%(num)d days") == "%(num)d days"
+
+
+def test_relay_pages_show_the_translated_retention_sentence(tmp_path: Path) -> None:
+    from chatmail_site.build import build_site
+    from tests.support.sites import copy_bundled_site
+
+    site = copy_bundled_site(tmp_path / "site")
+    servers = site / "content/servers.yaml"
+    text = servers.read_text(encoding="utf-8")
+    with_retention = text.replace("  default: true\n", "  default: true\n  retention_days: 20\n", 1)
+    servers.write_text(with_retention, encoding="utf-8")
+    page = build_site(site).files["de/servers/nine.testrun.org.html"].decode()
+    assert "Löscht Nachrichten nach höchstens 20 Tagen" in page
