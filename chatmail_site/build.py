@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, parallel, relay_frontend, relays_render
+from . import __version__, buildcache, parallel, relay_frontend, relays_render
 from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
@@ -247,6 +247,11 @@ class PageRenderer:
             self._rendered[key] = rendered
         return self._rendered[key]
 
+    def native_name(self, code: str) -> str:
+        """A language's name in itself. Kept across builds: finding it loads the language's
+        whole locale data, and a page's switcher names every language of the site."""
+        return self.cache.get("language-name", code, lambda: self.site.languages[code].native_name)
+
     def adopt_markdown(self, page: Page, rendered: RenderedMarkdown) -> None:
         """Take a conversion made elsewhere (by a worker process) as this page's own."""
         self._rendered[(page.slug, page.lang)] = rendered
@@ -394,7 +399,7 @@ class PageRenderer:
         return [
             {
                 "code": lang,
-                "name": self.site.languages[lang].native_name,
+                "name": self.native_name(lang),
                 "href": relative_href(page_plan.url, page_url(lang, page_plan.slug)),
                 "current": lang == page_plan.lang,
                 "fallback": lang not in translated,
@@ -458,12 +463,13 @@ def build_site(
     if site is None:
         return BuildResult({}, diagnostics, {}, timings)
     cache = DerivedCache()
+    environment = buildcache.environment_digest()
     if previous is not None:
-        previous.seed(cache)
+        previous.seed(cache, environment)
     plan = plan_site(
         site.config, site.content, site.relays, cache.translation_check, languages=site.languages
     )
-    inputs = build_inputs(site, plan, snapshot, today)
+    inputs = build_inputs(site, plan, snapshot, today, environment)
     reusable = previous.reusable(site, plan, inputs) if previous is not None else {}
     # Problems met while rendering pages are kept apart: they are saved with the records, so
     # a page that is not rendered again still reports them.
@@ -657,7 +663,7 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
         "choices": [
             {
                 "code": code,
-                "name": site.languages[code].native_name,
+                "name": renderer.native_name(code),
                 "href": page_url(code, INDEX_SLUG),
                 "dir": site.languages[code].direction,
                 "fallback": code not in renderer.plan.translated.get(INDEX_SLUG, ()),

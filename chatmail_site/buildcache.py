@@ -111,11 +111,14 @@ def snapshot_key(site_dir: Path, path: Path) -> str:
 class Inputs:
     """The inputs of a build: one digest for what touches everything, one per other input."""
 
-    site_digest: str
+    environment: str  # the tool and its libraries (see environment_digest)
+    site_digest: str  # the environment and everything else that touches every page
     keyed: Mapping[str, str]
 
 
-def build_inputs(site: Site, plan: SitePlan, snapshot: Mapping[str, str], today: str) -> Inputs:
+def build_inputs(
+    site: Site, plan: SitePlan, snapshot: Mapping[str, str], today: str, environment: str
+) -> Inputs:
     """Sort the snapshot into the keyed inputs outputs record and the rest, digested together."""
     site_dir = site.config.root
     keyed: dict[str, str] = {}
@@ -133,13 +136,13 @@ def build_inputs(site: Site, plan: SitePlan, snapshot: Mapping[str, str], today:
         claimed.add(key)
     rest = sorted((name, digest) for name, digest in snapshot.items() if name not in claimed)
     site_digest = content_key(
-        environment_digest(),
+        environment,
         json.dumps(rest),
         site.config.base_url or "",
         _fronted_ini_digest(site),
         shape_digest(site, plan),
     )
-    return Inputs(site_digest, keyed)
+    return Inputs(environment, site_digest, keyed)
 
 
 def _template_files(site: Site) -> dict[str, Path]:
@@ -211,9 +214,10 @@ class BuildRecords:
 
 def stamp_outputs(records: BuildRecords, out_dir: Path) -> None:
     """Note how each recorded output file looks now that it is written."""
+    root = str(out_dir)
     for output in records.dependencies:
         try:
-            info = (out_dir / output).stat()
+            info = os.stat(f"{root}/{output}")
         except OSError:
             continue
         records.stamps[output] = (info.st_size, info.st_mtime_ns, info.st_ino)
@@ -249,6 +253,7 @@ def save_records(cache_dir: Path, records: BuildRecords) -> None:
         outputs[output] = [index, records.checks.get(output), records.stamps.get(output)]
     document = {
         "format": CACHE_FORMAT,
+        "environment": records.inputs.environment,
         "site_digest": records.inputs.site_digest,
         "inputs": dict(records.inputs.keyed),
         "depsets": [list(inputs) for inputs in depsets],
@@ -267,6 +272,7 @@ class PreviousBuild:
     """The records of the last successful build, next to the output it wrote."""
 
     out_dir: Path
+    environment: str
     site_digest: str
     inputs: Mapping[str, str]
     dependencies: Mapping[str, tuple[str, ...]]
@@ -275,15 +281,17 @@ class PreviousBuild:
     diagnostics: tuple[Diagnostic, ...]
     derived: Mapping[str, list[Any]]
 
-    def seed(self, cache: DerivedCache) -> None:
-        """Give the kept translation checks and QR images to this build's cache."""
-        cache.import_entries(self.derived)
+    def seed(self, cache: DerivedCache, environment: str) -> None:
+        """Give the kept translation checks, QR images and language names to this build's
+        cache, when they were made by the same tool with the same libraries."""
+        if environment == self.environment:
+            cache.import_entries(self.derived)
 
     def changed_inputs(self, inputs: Inputs) -> set[str]:
         keys = set(self.inputs) | set(inputs.keyed)
         return {key for key in keys if self.inputs.get(key) != inputs.keyed.get(key)}
 
-    def reusable(self, site: Site, plan: SitePlan, inputs: Inputs) -> dict[str, Path]:
+    def reusable(self, site: Site, plan: SitePlan, inputs: Inputs) -> dict[str, str]:
         """The outputs whose previous file is exactly what this build would write."""
         if inputs.site_digest != self.site_digest:
             return {}
@@ -291,10 +299,11 @@ class PreviousBuild:
         answered = originals_answered_by_checks(self.checks, site, plan)
         affected = affected_outputs(self.dependencies, changed, answered)
         reusable = {}
+        root = str(self.out_dir)
         for item in (*plan.pages, *plan.relay_pages):
             output = item.output
             if output in self.dependencies and output not in affected:
-                path = self.out_dir / output
+                path = f"{root}/{output}"
                 if self._untouched(output, path):
                     reusable[output] = path
         return reusable
@@ -306,12 +315,12 @@ class PreviousBuild:
         changed = self.changed_inputs(inputs)
         return [d for d in self.diagnostics if d.path not in changed]
 
-    def _untouched(self, output: str, path: Path) -> bool:
+    def _untouched(self, output: str, path: str) -> bool:
         stamp = self.stamps.get(output)
         if stamp is None:
             return False
         try:
-            info = path.stat()
+            info = os.stat(path)
         except OSError:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == tuple(stamp)
@@ -331,6 +340,7 @@ def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
         outputs: dict[str, list[Any]] = document["outputs"]
         return PreviousBuild(
             out_dir=out_dir.absolute(),
+            environment=document["environment"],
             site_digest=document["site_digest"],
             inputs=document["inputs"],
             dependencies={output: depsets[entry[0]] for output, entry in outputs.items()},

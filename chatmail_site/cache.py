@@ -65,8 +65,9 @@ class DerivedCache:
 
     def export_entries(self) -> dict[str, list[Any]]:
         """The results worth keeping across builds, as JSON data: translation checks, which
-        every build needs for every translation, and QR images, which are slow to draw.
-        Markdown is left out: only pages that changed are converted on a cached build."""
+        every build needs for every translation, QR images, which are slow to draw, and the
+        languages' own names, which take loading each language's locale data. Markdown is
+        left out: only pages that changed are converted on a cached build."""
         exported: dict[str, list[Any]] = {kind: [] for kind in _CODECS}
         for kind, key in sorted(self._used, key=repr):
             if kind in _CODECS and (kind, key) in self._entries:
@@ -143,4 +144,5 @@ def _decode_bytes(text: str) -> bytes:
 _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "check": (_encode_check, _decode_check),
     "qr-png": (_encode_bytes, _decode_bytes),
+    "language-name": (str, str),
 }

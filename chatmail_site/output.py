@@ -37,11 +37,12 @@ class Kept(bytes):
     a file that did not change keeps its identity and time (and costs no write).
     """
 
-    source: Path
+    source: str
 
     @classmethod
-    def read(cls, path: Path) -> Kept:
-        kept = cls(path.read_bytes())
+    def read(cls, path: str) -> Kept:
+        with open(path, "rb") as file:
+            kept = cls(file.read())
         kept.source = path
         return kept
 
@@ -175,13 +176,14 @@ def _holds_exactly(out_dir: Path, files: Mapping[str, bytes]) -> bool:
     present.discard(MARKER)
     if present != files.keys():
         return False
-    return all(_is_same_file(out_dir / name, data) for name, data in files.items())
+    root = str(out_dir)
+    return all(_is_same_file(f"{root}/{name}", data) for name, data in files.items())
 
 
-def _is_same_file(path: Path, data: bytes) -> bool:
+def _is_same_file(path: str, data: bytes) -> bool:
     """Whether `path` is a regular file holding `data` (a kept file: that very file)."""
     try:
-        info = path.lstat()
+        info = os.lstat(path)
     except OSError:
         return False
     if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
@@ -189,31 +191,38 @@ def _is_same_file(path: Path, data: bytes) -> bool:
     if isinstance(data, Kept):
         return data.source == path
     try:
-        return path.read_bytes() == data
+        with open(path, "rb") as file:
+            return file.read() == data
     except OSError:
         return False
 
 
 def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
-    """Write every file below `root`; a file equal to the one in `previous` is linked from there."""
+    """Write every file below `root`; a file equal to the one in `previous` is linked from there.
+
+    Paths are joined as strings: this loop runs once for every file of the site.
+    """
     pause_after = _pause_after_files()
-    made: set[Path] = set()
+    made: set[str] = set()
+    root_name = str(root)
+    previous_name = str(previous) if previous is not None else None
     for count, name in enumerate(sorted(files), start=1):
-        parts = safe_relative_path(name).parts
-        target = root.joinpath(*parts)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
+        check_relative_name(name)
+        target = f"{root_name}/{name}"
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         data = files[name]
-        old = previous.joinpath(*parts) if previous is not None else None
-        if old is None or not _link_if_same(old, target, data):
-            target.write_bytes(data)
+        if previous_name is None or not _link_if_same(f"{previous_name}/{name}", target, data):
+            with open(target, "wb") as file:
+                file.write(data)
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
 
 
-def _link_if_same(old: Path, target: Path, data: bytes) -> bool:
+def _link_if_same(old: str, target: str, data: bytes) -> bool:
     """Hard-link the previous output's file when it holds exactly `data`.
 
     Files are never changed in place, only replaced, so sharing one between the old and the

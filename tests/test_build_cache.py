@@ -310,3 +310,31 @@ def test_files_that_come_out_the_same_are_linked_not_written_again(site: Path, t
     assert build_into(site, out) == 0
     assert (out / "qr/mehl.cloud.png").stat().st_ino == inode["qr/mehl.cloud.png"]
     assert (out / "de/index.html").stat().st_ino != inode["de/index.html"]
+
+
+def relay_site(tmp_path: Path) -> Path:
+    import shutil
+
+    source = Path(__file__).resolve().parent.parent / "examples" / "relay-site"
+    return Path(shutil.copytree(source, tmp_path / "relay-site"))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda site: replace_in(site / "chatmail.ini", "delete_mails_after = 20", "delete_mails_after = 30"),
+        lambda site: (site / "content/de/apps.md").write_text(
+            (site / "content/de/apps.md").read_text(encoding="utf-8") + "\nNoch ein Satz.\n", encoding="utf-8"
+        ),
+    ],
+    ids=["chatmail.ini", "page"],
+)
+def test_a_site_fronting_a_relay_rebuilds_from_the_cache_as_a_clean_build(tmp_path: Path, edit):
+    site = relay_site(tmp_path)
+    out = tmp_path / "out"
+    assert build_into(site, out) == 0
+    edit(site)
+    assert build_into(site, out) == 0
+    clean = tmp_path / "clean"
+    assert build_into(site, clean, "--no-cache") == 0
+    assert tree(out) == tree(clean)
