@@ -144,13 +144,10 @@ EDITS: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    return copy_bundled_site(tmp_path / "site")
-
-
-@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
-def test_a_cached_rebuild_after_each_kind_of_change_equals_a_clean_build(site: Path, tmp_path: Path, edit):
+def cached_and_clean_builds_after(
+    edit: Callable[[Path], None], site: Path, tmp_path: Path
+) -> tuple[Path, Path]:
+    """Build, edit, rebuild with the cache; then build the edited site clean. Both must match."""
     out = tmp_path / "out"
     assert build_into(site, out) == 0
     edit(site)
@@ -158,6 +155,17 @@ def test_a_cached_rebuild_after_each_kind_of_change_equals_a_clean_build(site: P
     clean = tmp_path / "clean"
     assert build_into(site, clean, "--no-cache") == 0
     assert tree(out) == tree(clean)
+    return out, clean
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return copy_bundled_site(tmp_path / "site")
+
+
+@pytest.mark.parametrize("edit", EDITS.values(), ids=EDITS.keys())
+def test_a_cached_rebuild_after_each_kind_of_change_equals_a_clean_build(site: Path, tmp_path: Path, edit):
+    out, clean = cached_and_clean_builds_after(edit, site, tmp_path)
     # and a third build with nothing changed still equals it
     assert build_into(site, out) == 0
     assert tree(out) == tree(clean)
@@ -331,10 +339,4 @@ def relay_site(tmp_path: Path) -> Path:
 )
 def test_a_site_fronting_a_relay_rebuilds_from_the_cache_as_a_clean_build(tmp_path: Path, edit):
     site = relay_site(tmp_path)
-    out = tmp_path / "out"
-    assert build_into(site, out) == 0
-    edit(site)
-    assert build_into(site, out) == 0
-    clean = tmp_path / "clean"
-    assert build_into(site, clean, "--no-cache") == 0
-    assert tree(out) == tree(clean)
+    cached_and_clean_builds_after(edit, site, tmp_path)
