@@ -17,7 +17,14 @@ from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sour
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, load_content
-from .dependencies import SERVERS_KEY, TEMPLATE_PREFIX, page_inputs, recorder_of, shown_checks, template_key
+from .dependencies import (
+    SERVERS_KEY,
+    KeptSiteFiles,
+    page_inputs,
+    recorder_of,
+    shown_checks,
+    template_key,
+)
 from .errors import Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
@@ -470,10 +477,11 @@ def build_site(
         site.config, site.content, site.relays, cache.translation_check, languages=site.languages
     )
     inputs = build_inputs(site, plan, snapshot, today, environment)
-    reusable = previous.reusable(site, plan, inputs) if previous is not None else {}
+    reuse = previous.reuse(site, plan, inputs) if previous is not None else None
+    reusable = reuse.pages if reuse is not None else {}
     # Problems met while rendering pages are kept apart: they are saved with the records, so
     # a page that is not rendered again still reports them.
-    page_problems = Diagnostics(list(previous.kept_diagnostics(inputs)) if previous is not None else [])
+    page_problems = Diagnostics(list(reuse.diagnostics) if reuse is not None else [])
     renderer = PageRenderer(site, plan, page_problems, cache)
     items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reusable]
     with progress(len(items)) if progress is not None else nullcontext(None) as advance:
@@ -483,9 +491,9 @@ def build_site(
     problems = list(dict.fromkeys(page_problems))
     diagnostics.extend(problems)
     renderer.diagnostics = diagnostics  # the site-wide files report with the build itself
-    files = finish_outputs(site, plan, renderer, pages)
+    files = finish_outputs(site, plan, renderer, pages, reuse.site_files if reuse is not None else None)
     timings["render"] = time.perf_counter() - started - timings["load"]
-    if previous is not None:
+    if previous is not None:  # reusable pages read what they read last time
         dependencies.update({output: frozenset(previous.dependencies[output]) for output in reusable})
     records = BuildRecords(inputs, dependencies, shown_checks(plan), problems, cache.export_entries())
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
@@ -539,31 +547,6 @@ def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry
             alternates[p.slug] = tuple((link["hreflang"], link["href"]) for link in renderer.hreflang(p))
         entries.append(SitemapEntry(renderer.absolute_or_relative(p.url, p.url), alternates[p.slug]))
     return entries
-
-
-@dataclass(frozen=True)
-class KeptSiteFiles:
-    """The site-wide files of the last build, for a rebuild whose plan is unchanged.
-
-    The preview rebuilds only after changes to pages, templates or servers.yaml that leave
-    the set of pages, their titles and the translations as they were (anything else takes a
-    full build). Of the site-wide files, the sitemap and robots.txt read only that plan;
-    the root and 404 pages read it and their templates; the QR images and servers.json read
-    servers.yaml. Those whose inputs did not change are taken from here.
-    """
-
-    files: Mapping[str, bytes]
-    changed: frozenset[str]  # the input keys that changed
-
-    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, bytes] | None:
-        """The kept files of one group, or None when the group must be made afresh."""
-        names = list(names)
-        if reads_changed_input or any(name not in self.files for name in names):
-            return None
-        return {name: self.files[name] for name in names}
-
-    def template_changed(self) -> bool:
-        return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)
 
 
 def finish_outputs(

@@ -8,12 +8,14 @@ It lives in a folder next to the output (`build/` → `.build.cache/`) and holds
   entries, which translations count as translated);
 - a digest of each input a single output may read: every content page, each template by
   name, servers.yaml (with the date, which relay facts are counted from);
-- for every page and relay page: the inputs it read, what it showed of its translation
-  check, and the size, time and inode the file had when this build wrote it;
+- for every page and relay page: the inputs it read and what it showed of its translation
+  check; for every output file: its size, time and inode when this build wrote it;
 - the problems found while rendering, and derived results (translation checks, QR images).
 
 A build reuses a previous output file only when the first digest is unchanged, none of the
-inputs that output read changed, and the file is still the one the last build wrote. Every
+inputs that output read changed, and the file is still the one the last build wrote. The
+site-wide files (root and 404 pages, sitemap, QR images) are reused by the same rule as in
+the live preview (dependencies.KeptSiteFiles). Every
 key is a hash of content; file times serve only to notice an output edited by hand.
 """
 
@@ -25,7 +27,7 @@ import importlib.metadata
 import json
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,17 +37,19 @@ from .cache import DerivedCache, content_key
 from .config import bundled_dir
 from .dependencies import (
     SERVERS_KEY,
+    KeptSiteFiles,
     ShownCheck,
     affected_outputs,
     originals_answered_by_checks,
     template_key,
 )
 from .errors import Diagnostic, Severity
+from .output import Kept
 
 if TYPE_CHECKING:
     from .build import Site, SitePlan
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 STATE_FILE = "state.json"
 # The libraries whose output ends up in pages: a new version may render differently.
 RENDERING_LIBRARIES = ("markdown", "jinja2", "babel", "nh3", "qrcode", "PyYAML", "python-frontmatter")
@@ -68,6 +72,20 @@ def file_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+BUNDLED_PREFIX = "<bundled>/"
+
+
+def _snapshot_roots(site_dir: Path) -> list[tuple[Path, Path, str]]:
+    """Each folder or file hashed, with the folder its name is taken relative to and the
+    prefix of that name: the site's sources first, then the bundled themes and catalogs."""
+    site = site_dir.absolute()
+    roots = [(site / name, site, "") for name in SOURCE_ROOTS]
+    for name in ("themes", "locales"):
+        bundled = bundled_dir(name).absolute()
+        roots.append((bundled, bundled.parent, BUNDLED_PREFIX))
+    return roots
+
+
 def snapshot_sources(site_dir: Path) -> dict[str, str]:
     """A digest of every source file, taken before the build reads them.
 
@@ -75,35 +93,19 @@ def snapshot_sources(site_dir: Path) -> dict[str, str]:
     never recorded as current with an output made from its older text.
     """
     snapshot: dict[str, str] = {}
-    for root in SOURCE_ROOTS:
-        _add_files(snapshot, site_dir / root, site_dir, "")
-    for name in ("themes", "locales"):
-        bundled = bundled_dir(name)
-        _add_files(snapshot, bundled, bundled.parent, "<bundled>/")
+    for root, base, prefix in _snapshot_roots(site_dir):
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for file in files:
+            snapshot[prefix + file.relative_to(base).as_posix()] = file_digest(file.read_bytes())
     return snapshot
-
-
-def _add_files(snapshot: dict[str, str], path: Path, base: Path, prefix: str) -> None:
-    if path.is_file():
-        snapshot[prefix + path.relative_to(base).as_posix()] = file_digest(path.read_bytes())
-        return
-    if not path.is_dir():
-        return
-    for entry in sorted(path.rglob("*")):
-        if entry.is_file():
-            snapshot[prefix + entry.relative_to(base).as_posix()] = file_digest(entry.read_bytes())
 
 
 def snapshot_key(site_dir: Path, path: Path) -> str:
     """The name of a file in the snapshot: site-relative, or under <bundled>/."""
     resolved = path.absolute()
-    try:
-        return resolved.relative_to(site_dir.absolute()).as_posix()
-    except ValueError:
-        for name in ("themes", "locales"):
-            bundled = bundled_dir(name)
-            if resolved.is_relative_to(bundled.absolute()):
-                return "<bundled>/" + resolved.relative_to(bundled.absolute().parent).as_posix()
+    for root, base, prefix in _snapshot_roots(site_dir):
+        if resolved.is_relative_to(root):
+            return prefix + resolved.relative_to(base).as_posix()
     return resolved.as_posix()
 
 
@@ -147,23 +149,17 @@ def build_inputs(
 
 def _template_files(site: Site) -> dict[str, Path]:
     """Each template name with the file the theme's loader takes it from (site copy first)."""
-    found: dict[str, Path] = {}
-    for directory in site.theme.dirs:
-        templates = directory / "templates"
-        if templates.is_dir():
-            for path in sorted(templates.rglob("*")):
-                name = path.relative_to(templates).as_posix()
-                if path.is_file() and name not in found:
-                    found[name] = path
-    return found
+    environment = site.theme.env
+    loader = environment.loader
+    assert loader is not None, "a theme always has its file loader"
+    return {name: Path(loader.get_source(environment, name)[1]) for name in environment.list_templates()}
 
 
 def _fronted_ini_digest(site: Site) -> str:
-    fronts = site.config.fronts
-    ini = getattr(fronts, "ini", None) if fronts else None
-    if ini is None or not Path(ini).is_file():
+    ini = site.config.fronts.ini if site.config.fronts else None
+    if ini is None or not ini.is_file():
         return ""
-    return file_digest(Path(ini).read_bytes())
+    return file_digest(ini.read_bytes())
 
 
 def shape_digest(site: Site, plan: SitePlan) -> str:
@@ -212,10 +208,10 @@ class BuildRecords:
     stamps: dict[str, FileStamp] = field(default_factory=dict)
 
 
-def stamp_outputs(records: BuildRecords, out_dir: Path) -> None:
-    """Note how each recorded output file looks now that it is written."""
+def stamp_outputs(records: BuildRecords, out_dir: Path, outputs: Iterable[str]) -> None:
+    """Note how each output file looks now that it is written."""
     root = str(out_dir)
-    for output in records.dependencies:
+    for output in outputs:
         try:
             info = os.stat(f"{root}/{output}")
         except OSError:
@@ -223,9 +219,9 @@ def stamp_outputs(records: BuildRecords, out_dir: Path) -> None:
         records.stamps[output] = (info.st_size, info.st_mtime_ns, info.st_ino)
 
 
-def save_build_records(cache_dir: Path, out_dir: Path, records: BuildRecords) -> None:
+def save_build_records(cache_dir: Path, out_dir: Path, records: BuildRecords, outputs: Iterable[str]) -> None:
     """Keep a written build's records; a cache that cannot be written only costs speed."""
-    stamp_outputs(records, out_dir)
+    stamp_outputs(records, out_dir, outputs)
     try:
         save_records(cache_dir, records)
     except OSError as exc:
@@ -250,7 +246,7 @@ def save_records(cache_dir: Path, records: BuildRecords) -> None:
     outputs = {}
     for output, inputs in records.dependencies.items():
         index = depsets.setdefault(tuple(sorted(inputs)), len(depsets))
-        outputs[output] = [index, records.checks.get(output), records.stamps.get(output)]
+        outputs[output] = [index, records.checks.get(output)]
     document = {
         "format": CACHE_FORMAT,
         "environment": records.inputs.environment,
@@ -258,6 +254,7 @@ def save_records(cache_dir: Path, records: BuildRecords) -> None:
         "inputs": dict(records.inputs.keyed),
         "depsets": [list(inputs) for inputs in depsets],
         "outputs": outputs,
+        "stamps": records.stamps,
         "diagnostics": [d.as_dict() for d in records.diagnostics],
         "derived": records.derived,
     }
@@ -287,43 +284,66 @@ class PreviousBuild:
         if environment == self.environment:
             cache.import_entries(self.derived)
 
-    def changed_inputs(self, inputs: Inputs) -> set[str]:
-        keys = set(self.inputs) | set(inputs.keyed)
-        return {key for key in keys if self.inputs.get(key) != inputs.keyed.get(key)}
-
-    def reusable(self, site: Site, plan: SitePlan, inputs: Inputs) -> dict[str, str]:
-        """The outputs whose previous file is exactly what this build would write."""
+    def reuse(self, site: Site, plan: SitePlan, inputs: Inputs) -> Reuse | None:
+        """What of the previous build this one can take over; None when every page may
+        show something that changed (the tool, site.yaml, a catalog, the set of pages…)."""
         if inputs.site_digest != self.site_digest:
-            return {}
-        changed = self.changed_inputs(inputs)
+            return None
+        keys = set(self.inputs) | set(inputs.keyed)
+        changed = frozenset(key for key in keys if self.inputs.get(key) != inputs.keyed.get(key))
         answered = originals_answered_by_checks(self.checks, site, plan)
         affected = affected_outputs(self.dependencies, changed, answered)
-        reusable = {}
-        root = str(self.out_dir)
+        pages = {}
         for item in (*plan.pages, *plan.relay_pages):
             output = item.output
-            if output in self.dependencies and output not in affected:
-                path = f"{root}/{output}"
-                if self._untouched(output, path):
-                    reusable[output] = path
-        return reusable
+            if output in self.dependencies and output not in affected and self.untouched(output):
+                pages[output] = self.path_of(output)
+        diagnostics = [d for d in self.diagnostics if d.path not in changed]
+        return Reuse(pages, KeptSiteFiles(PreviousFiles(self), changed), diagnostics)
 
-    def kept_diagnostics(self, inputs: Inputs) -> list[Diagnostic]:
-        """Rendering problems of sources that did not change (their pages may not render)."""
-        if inputs.site_digest != self.site_digest:
-            return []
-        changed = self.changed_inputs(inputs)
-        return [d for d in self.diagnostics if d.path not in changed]
+    def path_of(self, output: str) -> str:
+        return f"{self.out_dir}/{output}"
 
-    def _untouched(self, output: str, path: str) -> bool:
+    def untouched(self, output: str) -> bool:
+        """Whether the output file is still the one the last build wrote."""
         stamp = self.stamps.get(output)
         if stamp is None:
             return False
         try:
-            info = os.stat(path)
+            info = os.stat(self.path_of(output))
         except OSError:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == tuple(stamp)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What a build takes over from the previous one."""
+
+    pages: dict[str, str]  # page or relay page output → its previous file
+    site_files: KeptSiteFiles  # the previous site-wide files, for those whose inputs are unchanged
+    diagnostics: list[Diagnostic]  # problems found rendering sources that did not change
+
+
+class PreviousFiles(Mapping[str, bytes]):
+    """The previous output's files that are still as the last build wrote them, read on demand."""
+
+    def __init__(self, previous: PreviousBuild) -> None:
+        self._previous = previous
+
+    def __contains__(self, output: object) -> bool:
+        return isinstance(output, str) and self._previous.untouched(output)
+
+    def __getitem__(self, output: str) -> bytes:
+        if output not in self:
+            raise KeyError(output)
+        return Kept.read(self._previous.path_of(output))
+
+    def __iter__(self) -> Iterator[str]:
+        return (output for output in self._previous.stamps if output in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
@@ -345,7 +365,7 @@ def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
             inputs=document["inputs"],
             dependencies={output: depsets[entry[0]] for output, entry in outputs.items()},
             checks={output: _shown(entry[1]) for output, entry in outputs.items()},
-            stamps={output: tuple(entry[2]) for output, entry in outputs.items() if entry[2]},
+            stamps={output: tuple(stamp) for output, stamp in document["stamps"].items()},
             diagnostics=tuple(_diagnostic(d) for d in document["diagnostics"]),
             derived=document["derived"],
         )

@@ -148,7 +148,7 @@ def run_build(args: argparse.Namespace) -> int:
             print(f"chatmail-site: error: cannot write {output_dir(args)}: {exc.strerror}", file=sys.stderr)
             return EXIT_USAGE
         if result.records is not None and not args.no_cache:
-            save_build_records(cache_dir, out_dir, result.records)
+            save_build_records(cache_dir, out_dir, result.records, result.files)
     elapsed = time.perf_counter() - started
     if args.report:
         timings = {**result.timings, "total": elapsed}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from chatmail_site import build as build_module
 from chatmail_site import buildcache
 from chatmail_site.build import BuildResult, build_site, load_site
 from chatmail_site.buildcache import cache_dir_for, load_previous
@@ -67,6 +68,10 @@ def edit_template(site: Path) -> None:
 
 def edit_unused_template_only_in_relay_pages(site: Path) -> None:
     replace_in(site / "themes/default/templates/relay.html", "<", "<!-- relay pages only -->\n<")
+
+
+def edit_error_page_template(site: Path) -> None:
+    replace_in(site / "themes/default/templates/404.html", "<", "<!-- not found -->\n<")
 
 
 def edit_catalog(site: Path) -> None:
@@ -132,6 +137,7 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "english page title": edit_english_title,
     "template": edit_template,
     "template of relay pages": edit_unused_template_only_in_relay_pages,
+    "template of the 404 pages": edit_error_page_template,
     "catalog": edit_catalog,
     "site.yaml": edit_site_title,
     "servers.yaml": edit_servers,
@@ -188,6 +194,30 @@ def test_a_base_url_given_on_the_command_line_renders_everything_again(site: Pat
     assert build_into(site, out, "--base-url", "https://example.org/pr-7/") == 0
     clean = tmp_path / "clean"
     assert build_into(site, clean, "--no-cache", "--base-url", "https://example.org/pr-7/") == 0
+    assert tree(out) == tree(clean)
+
+
+def test_with_a_base_url_a_page_edit_keeps_the_sitemap_right(site: Path, tmp_path: Path):
+    with (site / "site.yaml").open("a", encoding="utf-8") as settings:
+        settings.write("base_url: https://example.org/\n")
+    out, _ = cached_and_clean_builds_after(edit_english_body, site, tmp_path)
+    assert (out / "sitemap.xml").is_file()
+
+
+def test_site_wide_files_whose_inputs_did_not_change_are_taken_over(site: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    assert build_into(site, out) == 0
+    edit_german_body(site)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("made again although nothing it reads changed")
+
+    monkeypatch.setattr(build_module, "special_pages", not_again)
+    monkeypatch.setattr(build_module, "relay_files", not_again)
+    assert build_into(site, out) == 0
+    clean = tmp_path / "clean"
+    monkeypatch.undo()
+    assert build_into(site, clean, "--no-cache") == 0
     assert tree(out) == tree(clean)
 
 
