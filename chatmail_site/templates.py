@@ -116,10 +116,10 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        # Newstyle, so that `{% trans %}` blocks compile to calls with keyword variables;
-        # the callables installed are then replaced by ones that do the same work once per
-        # language and string, because every page asks for the same strings.
-        self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+        # Newstyle, so that `{% trans %}` blocks pass their variables as keywords; the
+        # functions are this module's own, which do Jinja's newstyle work once per language
+        # and string, because every page asks for the same strings.
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
         self.static = _collect_static(self.dirs)
         self.env.globals["asset_names"] = {name: f.output for name, f in self.static.items()}
