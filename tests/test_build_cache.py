@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from chatmail_site import build as build_module
-from chatmail_site import buildcache
+from chatmail_site import buildcache, cli, qr
 from chatmail_site.build import BuildResult, build_site, load_site
 from chatmail_site.buildcache import cache_dir_for, load_previous
 from chatmail_site.cli import main
@@ -38,6 +38,14 @@ def build_into(site: Path, out: Path, *extra: str) -> int:
 def cached_rebuild(site: Path, out: Path) -> BuildResult:
     """What `build` does with the cache, through the library: to see what it rendered."""
     return build_site(site, previous=load_previous(cache_dir_for(out), out))
+
+
+def cached_rebuild_after(edit: Callable[[Path], None], site: Path, tmp_path: Path) -> BuildResult:
+    """Build, edit, then rebuild with the cache of the first build."""
+    out = tmp_path / "out"
+    assert build_into(site, out) == 0
+    edit(site)
+    return cached_rebuild(site, out)
 
 
 def replace_in(path: Path, old: str, new: str) -> None:
@@ -234,10 +242,7 @@ def test_a_rebuild_with_nothing_changed_renders_nothing_and_rewrites_no_file(sit
 
 
 def test_a_one_page_edit_renders_only_that_page_and_what_shows_it(site: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    assert build_into(site, out) == 0
-    edit_german_body(site)
-    result = cached_rebuild(site, out)
+    result = cached_rebuild_after(edit_german_body, site, tmp_path)
     assert result.rendered == 1
     assert result.reused == 71
 
@@ -245,20 +250,14 @@ def test_a_one_page_edit_renders_only_that_page_and_what_shows_it(site: Path, tm
 def test_an_edited_original_renders_again_its_fallbacks_but_not_unaffected_translations(
     site: Path, tmp_path: Path
 ):
-    out = tmp_path / "out"
-    assert build_into(site, out) == 0
-    edit_english_body(site)
-    result = cached_rebuild(site, out)
+    result = cached_rebuild_after(edit_english_body, site, tmp_path)
     # en and the fallbacks showing the English text (sk, id); de, fr and nl only if the
     # edit changed what their outdated notice says
     assert 3 <= result.rendered <= 6
 
 
 def test_a_template_change_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path):
-    out = tmp_path / "out"
-    assert build_into(site, out) == 0
-    edit_unused_template_only_in_relay_pages(site)
-    result = cached_rebuild(site, out)
+    result = cached_rebuild_after(edit_unused_template_only_in_relay_pages, site, tmp_path)
     assert result.rendered == 48
     assert result.reused == 24
 
@@ -313,22 +312,41 @@ def test_warnings_of_pages_taken_from_the_cache_are_reported_again(site: Path, t
     assert [d.format().splitlines()[0] for d in result.diagnostics.sorted()] == first
 
 
-def test_the_cache_lives_next_to_the_output_and_clean_removes_it(site: Path, tmp_path: Path):
+@pytest.fixture
+def cache_loads(monkeypatch) -> list[object]:
+    """What each `build` command found in the cache from now on."""
+    found: list[object] = []
+
+    def recording_load(cache_dir: Path, out_dir: Path):
+        found.append(load_previous(cache_dir, out_dir))
+        return found[-1]
+
+    monkeypatch.setattr(cli, "load_previous", recording_load)
+    return found
+
+
+def test_the_cache_lives_next_to_the_output_and_clean_removes_it(site: Path, tmp_path: Path, cache_loads):
     out = tmp_path / "out"
     assert build_into(site, out) == 0
     cache = tmp_path / ".out.cache"
     assert cache_dir_for(out) == cache
     state = json.loads((cache / buildcache.STATE_FILE).read_text(encoding="utf-8"))
     assert len(state["outputs"]) == 72
+    (cache / "kept.txt").write_text("not the tool's\n", encoding="utf-8")
     assert build_into(site, out, "--clean") == 0
+    assert cache_loads[-1] is None  # --clean deleted the cache before the build looked for it
+    assert (cache / "kept.txt").is_file()  # only the tool's own files are deleted
     result = cached_rebuild(site, out)
-    assert result.reused == 72  # --clean started from nothing, then saved a new cache
+    assert result.reused == 72  # then it saved a new one
 
 
-def test_no_cache_neither_reads_nor_writes_the_cache(site: Path, tmp_path: Path):
+def test_no_cache_neither_reads_nor_writes_the_cache(site: Path, tmp_path: Path, cache_loads):
     out = tmp_path / "out"
     assert build_into(site, out, "--no-cache") == 0
     assert not cache_dir_for(out).exists()
+    assert build_into(site, out) == 0
+    assert build_into(site, out, "--no-cache") == 0
+    assert len(cache_loads) == 1  # only the build without --no-cache looked
 
 
 def test_a_failed_build_keeps_the_previous_cache(site: Path, tmp_path: Path):
@@ -370,3 +388,18 @@ def relay_site(tmp_path: Path) -> Path:
 def test_a_site_fronting_a_relay_rebuilds_from_the_cache_as_a_clean_build(tmp_path: Path, edit):
     site = relay_site(tmp_path)
     cached_and_clean_builds_after(edit, site, tmp_path)
+
+
+def test_qr_images_and_checks_are_kept_for_the_same_tool_only(site: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    assert build_into(site, out) == 0
+    drawn: list[str] = []
+    real_png = qr.qr_png
+    monkeypatch.setattr(qr, "qr_png", lambda uri: drawn.append(uri) or real_png(uri))
+    edit_servers(site)  # the QR images are made again, but each is found in the kept results
+    result = cached_rebuild(site, out)
+    assert result.rendered > 0
+    assert drawn == []
+    monkeypatch.setattr(buildcache, "environment_digest", lambda: "another version of the tool")
+    cached_rebuild(site, out)
+    assert len(drawn) == 8  # another tool may draw them differently: all 8 are drawn anew

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chatmail_site import build as build_module
 from chatmail_site.build import build_site
 from chatmail_site.incremental import IncrementalBuilder, Outcome, template_key
 from tests.support.sites import page
@@ -155,3 +156,16 @@ def test_with_a_base_url_the_kept_sitemap_equals_a_full_build(bundled_site: Path
             assert_same_as_full_build(builder, bundled_site)
         except AssertionError as failure:
             raise AssertionError(f"after the {label} edit: {failure}") from failure
+
+
+def test_a_page_edit_keeps_the_site_wide_files(
+    builder: IncrementalBuilder, bundled_site: Path, monkeypatch
+) -> None:
+    def not_again(*args, **kwargs):
+        raise AssertionError("made again although nothing it reads changed")
+
+    monkeypatch.setattr(build_module, "special_pages", not_again)
+    monkeypatch.setattr(build_module, "relay_files", not_again)
+    rebuild(builder, edit(bundled_site, "content/de/index.md", lambda text: text + "\nNoch ein Satz.\n"))
+    monkeypatch.undo()
+    assert_same_as_full_build(builder, bundled_site)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,19 @@ def test_jobs_must_be_a_positive_number(tmp_path: Path, value: str, capsys):
         main(["build", "--site", str(site), "--jobs", value])
     assert exit_info.value.code == 2
     assert "expected a whole number of at least 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_progress_counts_every_rendered_page_once(tmp_path: Path, pool_calls, jobs: int):
+    site = copy_bundled_site(tmp_path / "site")
+    totals: list[int] = []
+    steps: list[int] = []
+
+    @contextmanager
+    def recording_progress(total: int):
+        totals.append(total)
+        yield steps.append
+
+    build_site(site, jobs=jobs, progress=recording_progress)
+    assert totals == [72]
+    assert sum(steps) == 72
