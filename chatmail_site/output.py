@@ -148,24 +148,31 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """
     out_dir = out_dir.absolute()
     check_owned(out_dir)
-    if _holds_exactly(out_dir, files):
+    unchanged = _unchanged_files(out_dir, files)
+    if len(unchanged) == len(files) and _holds_only(out_dir, files):
         return  # a rebuild with nothing changed: the output stays as it is, untouched
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
     _remove_stale_siblings(out_dir)
     staging.mkdir()
     try:
-        _write_tree(staging, files, out_dir if out_dir.is_dir() else None)
+        _write_tree(staging, files, out_dir, unchanged)
         _swap_in(staging, out_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
 
 
-def _holds_exactly(out_dir: Path, files: Mapping[str, bytes]) -> bool:
-    """Whether `out_dir` is a finished output with these files, these bytes, and nothing else."""
+def _unchanged_files(out_dir: Path, files: Mapping[str, bytes]) -> set[str]:
+    """The files whose copy in the finished output `out_dir` already holds these bytes."""
     if not (out_dir / MARKER).is_file():
-        return False
+        return set()
+    root = str(out_dir)
+    return {name for name, data in files.items() if _is_same_file(f"{root}/{name}", data)}
+
+
+def _holds_only(out_dir: Path, files: Mapping[str, bytes]) -> bool:
+    """Whether `out_dir` holds no file besides these (and its marker), and no linked folder."""
     present: set[str] = set()
     for folder, subfolders, names in os.walk(out_dir):
         relative = Path(folder).relative_to(out_dir).as_posix()
@@ -174,10 +181,7 @@ def _holds_exactly(out_dir: Path, files: Mapping[str, bytes]) -> bool:
         if any(Path(folder, sub).is_symlink() for sub in subfolders):
             return False
     present.discard(MARKER)
-    if present != files.keys():
-        return False
-    root = str(out_dir)
-    return all(_is_same_file(f"{root}/{name}", data) for name, data in files.items())
+    return present == files.keys()
 
 
 def _is_same_file(path: str, data: bytes) -> bool:
@@ -197,15 +201,16 @@ def _is_same_file(path: str, data: bytes) -> bool:
         return False
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path | None) -> None:
-    """Write every file below `root`; a file equal to the one in `previous` is linked from there.
+def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path, unchanged: set[str]) -> None:
+    """Write every file below `root`; the `unchanged` ones are linked from `previous`.
 
+    Files are never changed in place, only replaced, so sharing one between the old and the
+    new output is safe; a web server or sync tool then sees an unchanged file unchanged.
     Paths are joined as strings: this loop runs once for every file of the site.
     """
     pause_after = _pause_after_files()
     made: set[str] = set()
-    root_name = str(root)
-    previous_name = str(previous) if previous is not None else None
+    root_name, previous_name = str(root), str(previous)
     for count, name in enumerate(sorted(files), start=1):
         check_relative_name(name)
         target = f"{root_name}/{name}"
@@ -213,26 +218,18 @@ def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path | None) -
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        data = files[name]
-        if previous_name is None or not _link_if_same(f"{previous_name}/{name}", target, data):
+        if name not in unchanged or not _link(f"{previous_name}/{name}", target):
             with open(target, "wb") as file:
-                file.write(data)
+                file.write(files[name])
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
 
 
-def _link_if_same(old: str, target: str, data: bytes) -> bool:
-    """Hard-link the previous output's file when it holds exactly `data`.
-
-    Files are never changed in place, only replaced, so sharing one between the old and the
-    new output is safe; a web server or sync tool then sees an unchanged file unchanged.
-    """
-    if not _is_same_file(old, data):
-        return False
+def _link(old: str, target: str) -> bool:
     try:
         os.link(old, target, follow_symlinks=False)
-    except OSError:  # another file system, or links not allowed: write the bytes instead
+    except OSError:  # another file system, or links not allowed: the bytes are written instead
         return False
     return True
 
