@@ -34,7 +34,7 @@ from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
 from .templates import Theme
-from .urls import INDEX_SLUG, page_output, page_url, relative_href, root_prefix
+from .urls import INDEX_SLUG, LocatedPage, page_url, relative_href, root_prefix
 
 DESCRIPTION_LENGTH = 160
 
@@ -43,7 +43,7 @@ DESCRIPTION_LENGTH = 160
 
 
 @dataclass(frozen=True)
-class PagePlan:
+class PagePlan(LocatedPage):
     """One HTML page to write: a slug shown in one language, translated or not."""
 
     slug: str
@@ -53,21 +53,13 @@ class PagePlan:
     check: TranslationCheck | None = None  # how a translation compares with its original
 
     @property
-    def url(self) -> str:
-        return page_url(self.lang, self.slug)
-
-    @property
     def untranslated(self) -> bool:
         """A fallback, or a "translation" that is really the original's text: not indexed."""
         return self.fallback or (self.check is not None and self.check.state is State.COPY)
 
-    @property
-    def output(self) -> str:
-        return page_output(self.lang, self.slug)
-
 
 @dataclass(frozen=True)
-class RelayPagePlan:
+class RelayPagePlan(LocatedPage):
     """The page of one relay in one language. Its texts come from the theme's catalog, so it
     is a real translation only in languages the theme speaks, and a fallback elsewhere."""
 
@@ -76,16 +68,8 @@ class RelayPagePlan:
     fallback: bool = False
 
     @property
-    def slug(self) -> str:
+    def slug(self) -> str:  # type: ignore[override]
         return relays_render.relay_slug(self.relay)
-
-    @property
-    def url(self) -> str:
-        return relay_page_url(self.lang, self.relay)
-
-    @property
-    def output(self) -> str:
-        return page_output(self.lang, self.slug)
 
     @property
     def indexable(self) -> bool:

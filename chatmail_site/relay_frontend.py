@@ -33,7 +33,7 @@ from .output import gzip_bytes
 from .relayini import RelayIni, line_of_key, load_relay_ini
 from .relays_render import load_relays
 from .servers import Relay
-from .urls import page_output, page_url, relative_href
+from .urls import LocatedPage, page_url, relative_href
 
 if TYPE_CHECKING:
     from .build import PageRenderer, Site, SitePlan
@@ -217,21 +217,13 @@ def privacy_contacts(ini: RelayIni) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class FrontPagePlan:
+class FrontPagePlan(LocatedPage):
     """One page of the fronted relay in one language; its texts are the theme's, so it is a
     real translation only in languages the theme speaks, and a fallback elsewhere."""
 
     slug: str
     lang: str
     fallback: bool = False
-
-    @property
-    def url(self) -> str:
-        return page_url(self.lang, self.slug)
-
-    @property
-    def output(self) -> str:
-        return page_output(self.lang, self.slug)
 
     @property
     def template(self) -> str:

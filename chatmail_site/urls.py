@@ -24,6 +24,21 @@ def page_output(lang: str, slug: str) -> str:
     return f"{lang}/{slug}.html"
 
 
+class LocatedPage:
+    """A page placed by its language and slug, from which its URL and output file follow."""
+
+    lang: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return page_url(self.lang, self.slug)
+
+    @property
+    def output(self) -> str:
+        return page_output(self.lang, self.slug)
+
+
 def relative_href(from_url: str, to_url: str) -> str:
     """A link from one site-relative URL to another that works under any base path.
 
