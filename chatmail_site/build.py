@@ -592,7 +592,11 @@ def relay_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str,
     files = renderer.relay_images.files(site.relays)
     if site.relays:
         files[relays_render.SERVERS_JSON] = relays_render.servers_json_file(
-            site.relays, relay_page_url, site.config.languages
+            site.relays,
+            relay_page_url,
+            site.config.languages,
+            generated=build_date(),
+            base_url=site.config.base_url,
         )
     return files
 
@@ -603,14 +607,21 @@ def relay_page_url(lang: str, relay: Relay) -> str:
 
 
 def render_relay_list(context: RenderContext, directive: Directive) -> str:
-    """`{% relays %}`: the listed relays, default first, each linking to its page here."""
-    language = context.language
+    """`{% relays %}`: the listed relays, default first, each linking to its page here.
+
+    The list speaks the language of the text around it: on a fallback page, the original's.
+    Its order still favours the reader, whose language the page's URL names.
+    """
+    plan = context.plan
+    site = context.site
+    shown_in = site.languages[site.config.default_language] if plan.untranslated else context.language
 
     def href(relay: Relay) -> str:
-        return relative_href(context.plan.url, relay_page_url(language.code, relay))
+        return relative_href(plan.url, relay_page_url(plan.lang, relay))
 
-    entries = relays_render.relay_list_entries(context.site.relays, language, href)
-    return context.site.theme.render("relay-list.html", {"lang": language, "relays": entries})
+    directory = relays_render.relay_list(site.relays, shown_in, plan.lang, href)
+    script = root_prefix(plan.url) + site.theme.env.globals["asset_names"][relays_render.FILTER_SCRIPT]
+    return site.theme.render("relay-list.html", {"lang": shown_in, **directory, "filter_script": script})
 
 
 DIRECTIVES["relays"] = render_relay_list

@@ -180,12 +180,22 @@ class Language:
         return language_display_name(tag, self.locale)
 
     def country_name(self, code: str) -> str:
-        return self.locale.territories.get(code.upper(), code)
+        return territory_name(code, self.locale)
 
     def month_year(self, value: date) -> str:
-        # A skeleton, not the stand-alone pattern LLLL: Babel 2.18 leaks stand-alone month
-        # names between locales within one process.
-        return format_skeleton("yMMMM", value, locale=self.locale)
+        return month_year(value, self.locale)
+
+
+def territory_name(code: str, locale: Locale) -> str:
+    """What `locale` calls a country or region (`DE` → "Deutschland"); the code if unknown."""
+    return locale.territories.get(code.upper(), code)
+
+
+def month_year(value: date, locale: Locale) -> str:
+    """A month and year as `locale` writes them ("Januar 2024")."""
+    # A skeleton, not the stand-alone pattern LLLL: Babel 2.18 leaks stand-alone month
+    # names between locales within one process.
+    return format_skeleton("yMMMM", value, locale=locale)
 
 
 def locale_direction(locale: Locale) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -17,17 +18,19 @@ from typing import Any
 
 from babel.lists import format_list
 
-from . import qr
+from . import qr, regions
 from .cache import DerivedCache
 from .config import SiteConfig
 from .errors import Diagnostics
-from .i18n import Language
+from .i18n import Language, language_display_name, month_year, territory_name
 from .servers import Relay, load_servers, servers_json
 
 # The folder below each language folder that holds one page per relay.
 RELAY_FOLDER = "servers"
 QR_FOLDER = "qr"
 SERVERS_JSON = "servers.json"
+# The theme's script that lets a reader narrow the relay list (see relay-list.html).
+FILTER_SCRIPT = "relay-filter.js"
 
 
 def relay_slug(relay: Relay) -> str:
@@ -68,16 +71,28 @@ def listed(relays: Iterable[Relay]) -> list[Relay]:
 
 
 def relay_facts(relay: Relay, language: Language) -> dict[str, Any]:
-    """What the templates show about a relay, already localized for `language`."""
-    names = [language.language_name(tag) for tag in relay.languages]
+    """What the templates show about a relay, localized in the language of the theme's strings.
+
+    Names and dates follow the language the labels around them come out in (`ui_locale`):
+    in a language without a theme catalog the labels are English, and so are the values.
+    `hosted_in` is shown as written: place names are not translated.
+    """
+    locale = language.ui_locale
+    language_names = [language_display_name(tag, locale) for tag in relay.languages]
+    country_names = [territory_name(code, locale) for code in relay.countries]
+    countries = format_list(country_names, locale=locale) if country_names else None
     return {
         "domain": relay.domain,
         "ascii_domain": relay.ascii_domain,
         "default": relay.default,
-        "languages": format_list(names, locale=language.locale) if names else None,
-        "language_count": len(names),
-        "country": language.country_name(relay.country) if relay.country else None,
-        "since": language.month_year(relay.since) if relay.since else None,
+        "languages": format_list(language_names, locale=locale) if language_names else None,
+        "language_count": len(language_names),
+        "language_codes": " ".join(relay.languages),
+        "countries": countries,
+        "country_codes": " ".join(relay.countries),
+        "hosted_in": relay.hosted_in,
+        "place": ", ".join(part for part in (relay.hosted_in, countries) if part) or None,
+        "since": month_year(relay.since, locale) if relay.since else None,
         "operator": relay.operator,
         "retention_days": relay.retention_days,
         "website": relay.website,
@@ -86,11 +101,75 @@ def relay_facts(relay: Relay, language: Language) -> dict[str, Any]:
     }
 
 
-def relay_list_entries(
-    relays: Iterable[Relay], language: Language, href: Callable[[Relay], str]
-) -> list[dict[str, Any]]:
-    """The listed relays for the `{% relays %}` list, each with the link to its page."""
-    return [{**relay_facts(relay, language), "href": href(relay)} for relay in listed(relays)]
+def relay_list(
+    relays: Iterable[Relay], language: Language, reader_language: str, href: Callable[[Relay], str]
+) -> dict[str, Any]:
+    """The `{% relays %}` list: every listed relay once, in groups a reader can scan on a phone.
+
+    The default relay comes first; then the relays whose community speaks the reader's
+    language (`reader_language`, the page's language); then the others by world region.
+    Within a group, relays keep the order of servers.yaml. Texts are in `language`, the
+    language the list is shown in. `filters` are the countries and languages a reader may
+    narrow the list to, each with its localized name.
+    """
+    shown = listed(relays)
+    spoken = _primary_language(reader_language)
+    groups: list[dict[str, Any]] = []
+
+    def add(kind: str, heading: str | None, members: list[Relay]) -> None:
+        if members:
+            entries = [{**relay_facts(relay, language), "href": href(relay)} for relay in members]
+            groups.append({"kind": kind, "heading": heading, "relays": entries})
+
+    add("default", None, [relay for relay in shown if relay.default])
+    rest = [relay for relay in shown if not relay.default]
+    community = [relay for relay in rest if spoken in map(_primary_language, relay.languages)]
+    add("community", language_display_name(reader_language, language.ui_locale), community)
+    by_region: dict[str, list[Relay]] = {}
+    for relay in rest:
+        if relay not in community:
+            by_region.setdefault(regions.region_of(relay.countries), []).append(relay)
+    for region in sorted(by_region, key=_region_order):
+        add("region", _heading(territory_name(region, language.ui_locale)), by_region[region])
+    return {"groups": groups, "filters": _filters(shown, language)}
+
+
+def _heading(name: str) -> str:
+    """A region's name as a heading: CLDR writes some in lower case for use inside a sentence."""
+    return name[:1].upper() + name[1:]
+
+
+def _primary_language(tag: str) -> str:
+    """`pt-BR` → `pt`: a Brazilian page shows relays of every Portuguese community first."""
+    return tag.split("-")[0].lower()
+
+
+def _region_order(region: str) -> int:
+    """Continents as they first appear in servers.yaml; several continents, then unknown, last."""
+    return {regions.WORLD: 1, regions.UNKNOWN_REGION: 2}.get(region, 0)
+
+
+def _filters(relays: list[Relay], language: Language) -> dict[str, list[dict[str, str]]]:
+    """The countries and the community languages of the relays, by name in the list's language."""
+    locale = language.ui_locale
+    countries = {code for relay in relays for code in relay.countries}
+    languages = {tag for relay in relays for tag in relay.languages}
+    return {
+        "countries": _named_options(countries, lambda code: territory_name(code, locale)),
+        "languages": _named_options(languages, lambda tag: language_display_name(tag, locale)),
+    }
+
+
+def _named_options(codes: Iterable[str], name_of: Callable[[str], str]) -> list[dict[str, str]]:
+    """Codes with their names, sorted by name as a reader looks for it (accents aside)."""
+    options = [{"code": code, "name": name_of(code)} for code in codes]
+    return sorted(options, key=lambda option: (_sort_key(option["name"]), option["code"]))
+
+
+def _sort_key(name: str) -> str:
+    # Without a collation library, dropping accents puts "Österreich" among the O's.
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 class RelayImages:
@@ -112,11 +191,18 @@ class RelayImages:
 
 
 def servers_json_file(
-    relays: Iterable[Relay], page_url: Callable[[str, Relay], str], languages: Iterable[str]
+    relays: Iterable[Relay],
+    page_url: Callable[[str, Relay], str],
+    languages: Iterable[str],
+    *,
+    generated: date,
+    base_url: str | None,
 ) -> bytes:
-    """servers.json: the listed relays with the URL of their page in every language."""
+    """servers.json: the listed relays with the URL of their page in every language and of
+    their QR code, absolute as well when the site's address is known."""
     relays = tuple(relays)
     languages = tuple(languages)
     page_urls = {relay.domain: {lang: page_url(lang, relay) for lang in languages} for relay in relays}
-    document = servers_json(relays, page_urls)
+    qr_paths = {relay.domain: qr_png_output(relay) for relay in relays}
+    document = servers_json(relays, page_urls, qr_paths, generated=generated, base_url=base_url)
     return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

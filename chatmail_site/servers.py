@@ -30,11 +30,17 @@ from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 InviteForm = Literal["legacy", "short"]
 INVITE_FORMS: tuple[InviteForm, ...] = ("legacy", "short")
 
+# The format of servers.json: raised only when a reader of the previous format would
+# misread the new one. New keys are added without raising it.
+SERVERS_JSON_VERSION = 1
+
 KNOWN_KEYS = frozenset(
     {
         "domain",
         "languages",
         "country",
+        "countries",
+        "hosted_in",
         "since",
         "operator",
         "default",
@@ -46,11 +52,17 @@ KNOWN_KEYS = frozenset(
     }
 )
 
-# Babel's territory list also holds regions and groupings that are no country a relay can
-# be hosted in; ISO 3166-1 alpha-2 codes are the two-letter entries minus these.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ"})
+# Babel's territory list also holds regions, groupings and pseudo-regions (XA, XB) that are
+# no country a relay can be hosted in; ISO 3166-1 alpha-2 codes are the two-letter entries
+# minus these.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
 
 _YEAR_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+# `hosted_in` is shown on one line of a relay card on a phone.
+HOSTED_IN_MAX_LENGTH = 80
+# "Falkenstein, DE": a country code written into the place instead of into `countries`.
+_TRAILING_COUNTRY = re.compile(r"^(?P<place>.*?)[,\s]+(?P<code>[A-Z]{2})$")
 
 
 @dataclass(frozen=True)
@@ -59,14 +71,16 @@ class Relay:
 
     `domain` is the name as written (lowercase, possibly Unicode); `ascii_domain` is its
     IDNA form, used in every URL and invite. `since` is the first day of the month the
-    relay has been stable since. `line` is where the relay starts in servers.yaml, so later
-    stages can point at it.
+    relay has been stable since. `countries` are the ISO codes of where it is hosted (one or
+    several), `hosted_in` the place as the maintainers wrote it (a city, never translated).
+    `line` is where the relay starts in servers.yaml, so later stages can point at it.
     """
 
     domain: str
     ascii_domain: str
     languages: tuple[str, ...] = ()
-    country: str | None = None
+    countries: tuple[str, ...] = ()
+    hosted_in: str | None = None
     since: date | None = None
     operator: str | None = None
     default: bool = False
@@ -85,6 +99,11 @@ class Relay:
         return f"DCACCOUNT:https://{self.ascii_domain}/new"
 
     @property
+    def country(self) -> str | None:
+        """The first country the relay is hosted in: what a single-country reader shows."""
+        return self.countries[0] if self.countries else None
+
+    @property
     def since_text(self) -> str | None:
         """`since` as written in servers.yaml: YYYY-MM."""
         return self.since.strftime("%Y-%m") if self.since else None
@@ -95,10 +114,10 @@ def load_servers(
 ) -> tuple[Relay, ...]:
     """Read and validate servers.yaml, reporting every problem into `diagnostics`.
 
-    Returns the relays in a stable order: the default relay first, then by `since`
-    (undated last), then by domain. A relay whose domain is invalid is left out; other
-    invalid fields are left at their defaults, so when `diagnostics` holds errors the
-    result is only good for further checking, not for publishing. A missing file yields no
+    Returns the relays in the order of the file, except that the default relay comes
+    first. A relay whose domain is invalid is left out; other invalid fields are left at
+    their defaults, so when `diagnostics` holds errors the result is only good for further
+    checking, not for publishing. A missing file yields no
     relays, and is an error unless `missing_ok`.
     """
     text = _read_text(path, diagnostics, missing_ok=missing_ok)
@@ -113,26 +132,54 @@ def load_servers(
     return tuple(sorted(relays, key=_relay_order))
 
 
-def servers_json(relays: Iterable[Relay], page_urls: Mapping[str, Mapping[str, str]]) -> dict[str, Any]:
+def servers_json(
+    relays: Iterable[Relay],
+    page_urls: Mapping[str, Mapping[str, str]],
+    qr_paths: Mapping[str, str] | None = None,
+    *,
+    generated: date,
+    base_url: str | None = None,
+) -> dict[str, Any]:
     """The public servers.json document for the listed relays (see schemas/servers.schema.json).
 
-    `page_urls` maps a relay's domain to {language: relative URL of its page}; relays
-    without an entry get an empty `pages` mapping.
+    `page_urls` maps a relay's domain to {language: URL of its page, relative to the site
+    root}, `qr_paths` a domain to the relative URL of its QR code image; relays without an
+    entry get none. With `base_url` (ending in "/"), each relative address also appears in
+    its absolute form, for readers that fetched the file from elsewhere. `generated` is the
+    build's date, which follows SOURCE_DATE_EPOCH so that a rebuild gives the same bytes.
     """
-    return {
-        "relays": [
+    qr_paths = qr_paths or {}
+
+    def absolute(url: str | None) -> str | None:
+        return base_url + url if base_url and url is not None else None
+
+    entries = []
+    for relay in relays:
+        if not relay.listed:
+            continue
+        pages = dict(sorted(page_urls.get(relay.domain, {}).items()))
+        qr_path = qr_paths.get(relay.domain)
+        entries.append(
             {
                 "domain": relay.domain,
-                "languages": list(relay.languages),
-                "country": relay.country,
-                "since": relay.since_text,
                 "default": relay.default,
                 "invite_uri": relay.invite_uri,
-                "pages": dict(sorted(page_urls.get(relay.domain, {}).items())),
+                "languages": list(relay.languages),
+                "countries": list(relay.countries),
+                "country": relay.country,
+                "hosted_in": relay.hosted_in,
+                "since": relay.since_text,
+                "pages": pages,
+                "qr_png": qr_path,
+                "page_urls": {lang: absolute(url) for lang, url in pages.items()} if base_url else {},
+                "qr_png_url": absolute(qr_path),
             }
-            for relay in relays
-            if relay.listed
-        ]
+        )
+    return {
+        "version": SERVERS_JSON_VERSION,
+        "generated": generated.isoformat(),
+        "base_url": base_url or None,
+        "relays": entries,
     }
 
 
@@ -214,7 +261,8 @@ def _parse_relay(
         domain=domain,
         ascii_domain=ascii_domain,
         languages=_parse_languages(entry, path, diagnostics),
-        country=_parse_country(entry, path, diagnostics),
+        countries=_parse_countries(entry, path, diagnostics),
+        hosted_in=_parse_hosted_in(entry, path, diagnostics),
         since=_parse_since(entry, path, diagnostics, today),
         operator=expect_text(entry, "operator", path, diagnostics),
         default=_expect_bool(entry, "default", path, diagnostics, fallback=False),
@@ -347,21 +395,93 @@ def _language_names() -> dict[str, str]:
     return {name.lower(): code for code, name in babel.Locale("en").languages.items()}
 
 
-def _parse_country(entry: LineDict, path: str, diagnostics: Diagnostics) -> str | None:
-    value = expect_text(entry, "country", path, diagnostics)
+def _parse_countries(entry: LineDict, path: str, diagnostics: Diagnostics) -> tuple[str, ...]:
+    """The codes of `countries: [IS, JP]`, or of `country: DE` (its one-element form)."""
+    if "country" in entry and "countries" in entry:
+        diagnostics.error(
+            path,
+            entry.line_of("countries"),
+            "`country` and `countries` are both given",
+            "keep only `countries`, with every country in it, e.g. countries: [DE, FR]",
+        )
+    if entry.get("countries") is None:
+        code = _country_code(entry.get("country"), entry.line_of("country"), "country", path, diagnostics)
+        return (code,) if code else ()
+    value = entry["countries"]
+    line = entry.line_of("countries")
+    if not isinstance(value, LineList):
+        diagnostics.error(
+            path,
+            line,
+            f"`countries` must be a list, not {describe_type(value)}",
+            "write it as countries: [DE] or countries: [IS, JP, KE, ZA]",
+        )
+        return ()
+    codes: list[str] = []
+    for index, item in enumerate(value):
+        code = _country_code(item, value.line_of(index), "countries", path, diagnostics)
+        if code in codes:
+            diagnostics.warning(
+                path, value.line_of(index), f"the country `{code}` is listed twice", "write each country once"
+            )
+        elif code:
+            codes.append(code)
+    return tuple(codes)
+
+
+def _country_code(value: Any, line: int, key: str, path: str, diagnostics: Diagnostics) -> str | None:
+    """A valid ISO 3166-1 alpha-2 code in capitals, or None after reporting what is wrong."""
     if value is None:
+        return None
+    if isinstance(value, bool):
+        diagnostics.error(
+            path,
+            line,
+            f"a country in `{key}` was read as the boolean {str(value).lower()}, not as a code",
+            'put the code in quotes, e.g. "NO" for Norway',
+        )
+        return None
+    if not isinstance(value, str):
+        diagnostics.error(
+            path,
+            line,
+            f"a country in `{key}` must be a two-letter code like `DE`, not {describe_type(value)}",
+            "use the two-letter ISO 3166-1 code, e.g. DE for Germany or US for the United States",
+        )
         return None
     code = value.strip().upper()
     countries = _countries()
     if code in countries:
         return code
-    diagnostics.error(
-        path,
-        entry.line_of("country"),
-        f"unknown country code `{value}`",
-        _country_hint(value, countries),
-    )
+    diagnostics.error(path, line, f"unknown country code `{value}`", _country_hint(value, countries))
     return None
+
+
+def _parse_hosted_in(entry: LineDict, path: str, diagnostics: Diagnostics) -> str | None:
+    """Where the relay is hosted as free text (`Falkenstein`), shown as written."""
+    text = expect_text(entry, "hosted_in", path, diagnostics)
+    if text is None:
+        return None
+    line = entry.line_of("hosted_in")
+    place = " ".join(text.split())
+    if not place or len(place) > HOSTED_IN_MAX_LENGTH or "\n" in text.strip():
+        diagnostics.error(
+            path,
+            line,
+            f"`hosted_in` must be a short place name on one line (at most {HOSTED_IN_MAX_LENGTH} characters)",
+            "write the city, e.g. hosted_in: Falkenstein; the country belongs in `countries`",
+        )
+        return None
+    trailing = _TRAILING_COUNTRY.fullmatch(place)
+    if trailing and trailing["code"] in _countries():
+        diagnostics.warning(
+            path,
+            line,
+            f"`hosted_in: {place}` ends in the country code `{trailing['code']}`",
+            f"write hosted_in: {trailing['place']} and the country as countries: [{trailing['code']}], "
+            "so it is shown in the reader's language",
+        )
+    return place
 
 
 def _country_hint(word: str, countries: Mapping[str, str]) -> str:
@@ -518,5 +638,6 @@ def _check_single_default(relays: list[Relay], path: str, diagnostics: Diagnosti
         )
 
 
-def _relay_order(relay: Relay) -> tuple[bool, bool, date, str]:
-    return (not relay.default, relay.since is None, relay.since or date.min, relay.domain)
+def _relay_order(relay: Relay) -> bool:
+    """The default relay first; the others keep the order servers.yaml gives them (the sort is stable)."""
+    return not relay.default
