@@ -405,7 +405,8 @@ def _parse_countries(entry: LineDict, path: str, diagnostics: Diagnostics) -> tu
             "keep only `countries`, with every country in it, e.g. countries: [DE, FR]",
         )
     if entry.get("countries") is None:
-        code = _country_code(entry.get("country"), entry.line_of("country"), "country", path, diagnostics)
+        written = expect_text(entry, "country", path, diagnostics)
+        code = _country_code(written, entry.line_of("country"), "country", path, diagnostics)
         return (code,) if code else ()
     value = entry["countries"]
     line = entry.line_of("countries")

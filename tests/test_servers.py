@@ -15,6 +15,7 @@ from chatmail_site.servers import Relay, load_servers, servers_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "content" / "servers.yaml"
+REFERENCE = ROOT.parent / "shared" / "reference" / "relays-2026-07.tsv"
 SCHEMA = json.loads((ROOT / "schemas" / "servers.schema.json").read_text(encoding="utf-8"))
 TODAY = date(2025, 3, 15)
 
@@ -46,20 +47,40 @@ def test_bundled_directory_loads_without_any_diagnostic() -> None:
     assert relays[0].default
 
 
-def test_bundled_directory_names_every_relay_of_the_seed_pages() -> None:
-    seeds = ROOT.parent / "shared" / "seeds"
-    if not seeds.is_dir():
-        pytest.skip("the seed pages are not beside the repository")
+def reference_relays() -> list[dict[str, object]]:
+    """The relays of the public directory's July 2026 state, as the shared reference lists them."""
+    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
+    rows = [line.split("\t") for line in lines if line and not line.startswith("#")]
+    header, *records = rows
+    assert header[:3] == ["domain", "hosted_in", "community_language"]
+    relays = []
+    for domain, hosted, language, *_ in records:
+        place, _, codes = hosted.rpartition(", ")
+        relays.append(
+            {
+                "domain": domain,
+                "hosted_in": None if place in ("", "-") else place,
+                "countries": tuple(codes.split()) if hosted != "-" else (),
+                "languages": () if language == "-" else (language,),
+            }
+        )
+    return relays
+
+
+def test_bundled_directory_is_the_reference_directory_in_its_order() -> None:
     relays = load_servers(BUNDLED, Diagnostics(), today=date.today())
-    seed_text = "".join(path.read_text(encoding="utf-8") for path in sorted(seeds.glob("*.txt")))
-    for relay in relays:
-        assert f"https://{relay.ascii_domain}" in seed_text
-    # The link text of one seed misspells a host; the directory holds the real one.
-    assert "chatmail.woodpeckersnest.space" in by_domain(relays)
-    assert "chatmail.woodpeckersnet.space" not in by_domain(relays)
-
-
-# --- what a relay record holds ----------------------------------------------------------
+    expected = reference_relays()
+    assert len(relays) == len(expected) == 26
+    shown = [
+        {"domain": r.domain, "hosted_in": r.hosted_in, "countries": r.countries, "languages": r.languages}
+        for r in relays
+    ]
+    assert shown == expected
+    assert [r.domain for r in relays if r.default] == ["nine.testrun.org"]
+    assert by_domain(relays)["chat.sus.fr"].countries == ("IS", "JP", "KE", "ZA")
+    # Nothing beyond the reference is recorded, and the relay that left is gone.
+    assert all(r.since is None and r.operator is None and r.listed for r in relays)
+    assert "bcc.chat" not in by_domain(relays)
 
 
 def test_a_full_relay_is_read_into_its_record(tmp_path: Path) -> None:
@@ -87,7 +108,7 @@ def test_a_full_relay_is_read_into_its_record(tmp_path: Path) -> None:
         domain="example.org",
         ascii_domain="example.org",
         languages=("de", "pt-BR", "en-US"),
-        country="DE",
+        countries=("DE",),
         since=date(2024, 2, 1),
         operator="A small association",
         default=True,
@@ -106,6 +127,8 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
     assert list(diagnostics) == []
     assert relay.languages == ()
     assert relay.country is None
+    assert relay.countries == ()
+    assert relay.hosted_in is None
     assert relay.since is None
     assert relay.operator is None
     assert not relay.default
@@ -116,13 +139,12 @@ def test_optional_fields_take_their_defaults(tmp_path: Path) -> None:
     assert dict(relay.notes) == {}
 
 
-def test_relays_are_ordered_default_first_then_by_since_then_domain(tmp_path: Path) -> None:
+def test_relays_keep_the_order_of_the_file_with_the_default_first(tmp_path: Path) -> None:
     relays, diagnostics = load(
         tmp_path,
         """
-        - domain: undated.example
         - domain: zeta.example
-          since: 2024-01
+        - domain: undated.example
         - domain: late.example
           since: 2024-06
         - domain: alpha.example
@@ -135,10 +157,10 @@ def test_relays_are_ordered_default_first_then_by_since_then_domain(tmp_path: Pa
     assert list(diagnostics) == []
     assert [relay.domain for relay in relays] == [
         "main.example",
-        "alpha.example",
         "zeta.example",
-        "late.example",
         "undated.example",
+        "late.example",
+        "alpha.example",
     ]
 
 
@@ -342,6 +364,84 @@ def test_quoted_norway_is_a_country(tmp_path: Path) -> None:
     assert relay.country == "NO"
 
 
+def test_a_relay_can_be_hosted_in_several_countries(tmp_path: Path) -> None:
+    (relay,), diagnostics = load(tmp_path, "- domain: example.org\n  countries: [is, JP, KE, ZA]\n")
+    assert list(diagnostics) == []
+    assert relay.countries == ("IS", "JP", "KE", "ZA")
+    assert relay.country == "IS"
+
+
+def test_country_is_the_one_element_form_of_countries(tmp_path: Path) -> None:
+    (relay,), diagnostics = load(tmp_path, "- domain: example.org\n  country: DE\n")
+    assert list(diagnostics) == []
+    assert relay.countries == ("DE",)
+
+
+@pytest.mark.parametrize(
+    ("value", "line", "message", "hint_part"),
+    [
+        ("[DE, Grmany]", 3, "unknown country code `Grmany`", "did you mean `DE` (Germany)?"),
+        ("[DE, UK]", 3, "unknown country code `UK`", "`GB`"),
+        ("[Japan]", 3, "unknown country code `Japan`", "`JP` instead of the country's name"),
+        ("[DE, no]", 3, "a country in `countries` was read as the boolean false, not as a code", '"NO"'),
+        ("[DE, 49]", 3, "a country in `countries` must be a two-letter code like `DE`, not a number", "ISO"),
+        ("DE", 3, "`countries` must be a list, not text", "countries: [DE]"),
+        ("\n    - DE\n    - XY", 5, "unknown country code `XY`", "two-letter ISO 3166-1 code"),
+    ],
+)
+def test_wrong_countries_are_errors_at_their_line(
+    tmp_path: Path, value: str, line: int, message: str, hint_part: str
+) -> None:
+    _, diagnostics = load(tmp_path, f"- domain: example.org\n  since: 2024-01\n  countries: {value}\n")
+    assert_error(only(diagnostics), line, message, hint_part)
+
+
+def test_a_country_listed_twice_is_a_warning(tmp_path: Path) -> None:
+    (relay,), diagnostics = load(tmp_path, "- domain: example.org\n  countries: [DE, de]\n")
+    diagnostic = only(diagnostics)
+    assert diagnostic.severity is Severity.WARNING
+    assert (diagnostic.line, diagnostic.message) == (2, "the country `DE` is listed twice")
+    assert relay.countries == ("DE",)
+
+
+def test_country_and_countries_together_are_an_error(tmp_path: Path) -> None:
+    _, diagnostics = load(tmp_path, "- domain: example.org\n  country: DE\n  countries: [FR]\n")
+    assert_error(only(diagnostics), 3, "`country` and `countries` are both given", "keep only `countries`")
+
+
+def test_hosted_in_is_kept_as_written(tmp_path: Path) -> None:
+    (relay,), diagnostics = load(
+        tmp_path, "- domain: example.org\n  hosted_in: Santa Clara (California)\n  countries: [US]\n"
+    )
+    assert list(diagnostics) == []
+    assert relay.hosted_in == "Santa Clara (California)"
+
+
+@pytest.mark.parametrize(
+    ("value", "message", "hint_part"),
+    [
+        ("[Falkenstein]", "`hosted_in` must be text, not a list", "hosted_in:"),
+        ("yes", "`hosted_in: yes` was read as the boolean true, not as text", '"yes"'),
+        ('""', "`hosted_in` must be a short place name on one line (at most 80 characters)", "Falkenstein"),
+        ("x" * 81, "`hosted_in` must be a short place name on one line (at most 80 characters)", "countries"),
+        ('"Zug\\nZurich"', "`hosted_in` must be a short place name on one line (at most 80 characters)", "city"),
+    ],
+)
+def test_wrong_hosted_in_is_an_error(tmp_path: Path, value: str, message: str, hint_part: str) -> None:
+    (relay,), diagnostics = load(tmp_path, f"- domain: example.org\n  hosted_in: {value}\n")
+    assert_error(only(diagnostics), 2, message, hint_part)
+    assert relay.hosted_in is None
+
+
+def test_a_country_code_written_into_hosted_in_is_a_warning(tmp_path: Path) -> None:
+    (relay,), diagnostics = load(tmp_path, "- domain: example.org\n  hosted_in: Falkenstein, DE\n")
+    diagnostic = only(diagnostics)
+    assert diagnostic.severity is Severity.WARNING
+    assert diagnostic.line == 2
+    assert diagnostic.message == "`hosted_in: Falkenstein, DE` ends in the country code `DE`"
+    assert "hosted_in: Falkenstein and the country as countries: [DE]" in diagnostic.hint
+
+
 @pytest.mark.parametrize(
     ("value", "message", "hint_part"),
     [
@@ -392,7 +492,7 @@ def test_unknown_key_suggests_the_known_one(tmp_path: Path) -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "- domain: example.org\n  xyzzy: blue\n")
-    assert_error(only(diagnostics), 2, "unknown key `xyzzy`", "known keys: country, default, domain")
+    assert_error(only(diagnostics), 2, "unknown key `xyzzy`", "known keys: countries, country, default, domain")
 
 
 @pytest.mark.parametrize(
@@ -519,22 +619,66 @@ def test_every_mistake_in_one_file_is_reported_at_once(tmp_path: Path) -> None:
 # --- servers.json -----------------------------------------------------------------------
 
 
+def validate(document: dict[str, object]) -> None:
+    jsonschema.validate(
+        document,
+        SCHEMA,
+        cls=jsonschema.Draft202012Validator,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
 def test_servers_json_of_the_bundled_directory_matches_the_schema() -> None:
     relays = load_servers(BUNDLED, Diagnostics(), today=date.today())
-    pages = {relay.domain: {"en": f"en/relays/{relay.ascii_domain}/"} for relay in relays}
-    document = servers_json(relays, pages)
-    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+    pages = {relay.domain: {"en": f"en/servers/{relay.ascii_domain}"} for relay in relays}
+    qr = {relay.domain: f"qr/{relay.ascii_domain}.png" for relay in relays}
+    document = servers_json(relays, pages, qr, generated=TODAY)
+    validate(document)
+    assert document["version"] == 1
+    assert document["generated"] == "2025-03-15"
+    assert document["base_url"] is None
     assert [entry["domain"] for entry in document["relays"]] == [relay.domain for relay in relays]
-    first = document["relays"][0]
-    assert first == {
+    assert document["relays"][0] == {
         "domain": "nine.testrun.org",
-        "languages": [],
-        "country": None,
-        "since": "2023-12",
         "default": True,
         "invite_uri": "DCACCOUNT:https://nine.testrun.org/new",
-        "pages": {"en": "en/relays/nine.testrun.org/"},
+        "languages": [],
+        "countries": [],
+        "country": None,
+        "hosted_in": None,
+        "since": None,
+        "pages": {"en": "en/servers/nine.testrun.org"},
+        "qr_png": "qr/nine.testrun.org.png",
+        "page_urls": {},
+        "qr_png_url": None,
     }
+    sus = next(entry for entry in document["relays"] if entry["domain"] == "chat.sus.fr")
+    assert sus["countries"] == ["IS", "JP", "KE", "ZA"]
+    assert sus["country"] == "IS"
+    assert sus["hosted_in"] is None
+    adminforge = next(entry for entry in document["relays"] if entry["domain"] == "chat.adminforge.de")
+    assert (adminforge["hosted_in"], adminforge["countries"], adminforge["languages"]) == (
+        "Falkenstein",
+        ["DE"],
+        ["de"],
+    )
+
+
+def test_servers_json_gives_absolute_addresses_when_the_base_url_is_known(tmp_path: Path) -> None:
+    relays, _ = load(tmp_path, "- domain: public.example\n  countries: [DE]\n")
+    document = servers_json(
+        relays,
+        {"public.example": {"de": "de/servers/public.example"}},
+        {"public.example": "qr/public.example.png"},
+        generated=TODAY,
+        base_url="https://relays.example/site/",
+    )
+    validate(document)
+    assert document["base_url"] == "https://relays.example/site/"
+    (entry,) = document["relays"]
+    assert entry["page_urls"] == {"de": "https://relays.example/site/de/servers/public.example"}
+    assert entry["qr_png_url"] == "https://relays.example/site/qr/public.example.png"
+    assert entry["pages"] == {"de": "de/servers/public.example"}
 
 
 def test_servers_json_leaves_out_unlisted_relays(tmp_path: Path) -> None:
@@ -550,11 +694,12 @@ def test_servers_json_leaves_out_unlisted_relays(tmp_path: Path) -> None:
           listed: false
         """,
     )
-    document = servers_json(relays, {"public.example": {"de": "de/relays/public.example/"}})
-    jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+    document = servers_json(relays, {"public.example": {"de": "de/relays/public.example/"}}, generated=TODAY)
+    validate(document)
     assert [entry["domain"] for entry in document["relays"]] == ["public.example"]
     assert document["relays"][0]["invite_uri"] == "dcaccount:public.example"
     assert document["relays"][0]["pages"] == {"de": "de/relays/public.example/"}
+    assert document["relays"][0]["countries"] == ["DE"]
 
 
 @pytest.mark.parametrize(
@@ -565,12 +710,30 @@ def test_servers_json_leaves_out_unlisted_relays(tmp_path: Path) -> None:
         ("invite_uri", "https://example.org/"),
         ("pages", {"en": "https://example.org/en/"}),
         ("pages", {"en": "/en/relays/example.org/"}),
+        ("countries", ["DE", "DE"]),
+        ("countries", ["Germany"]),
+        ("hosted_in", ""),
+        ("page_urls", {"en": "en/servers/example.org"}),
+        ("qr_png_url", "qr/example.org.png"),
         ("extra", True),
     ],
 )
 def test_the_schema_refuses_malformed_relays(field: str, value: object) -> None:
     relay = Relay(domain="example.org", ascii_domain="example.org")
-    document = servers_json([relay], {})
+    document = servers_json([relay], {}, generated=TODAY)
+    validate(document)
     document["relays"][0][field] = value
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(document, SCHEMA, cls=jsonschema.Draft202012Validator)
+        validate(document)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("version", 2), ("generated", "2025-02-30"), ("generated", "yesterday"), ("base_url", "relays.example")],
+)
+def test_the_schema_refuses_a_malformed_document(field: str, value: object) -> None:
+    document = servers_json([], {}, generated=TODAY)
+    validate(document)
+    document[field] = value
+    with pytest.raises(jsonschema.ValidationError):
+        validate(document)
