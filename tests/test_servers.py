@@ -424,7 +424,11 @@ def test_hosted_in_is_kept_as_written(tmp_path: Path) -> None:
         ("yes", "`hosted_in: yes` was read as the boolean true, not as text", '"yes"'),
         ('""', "`hosted_in` must be a short place name on one line (at most 80 characters)", "Falkenstein"),
         ("x" * 81, "`hosted_in` must be a short place name on one line (at most 80 characters)", "countries"),
-        ('"Zug\\nZurich"', "`hosted_in` must be a short place name on one line (at most 80 characters)", "city"),
+        (
+            '"Zug\\nZurich"',
+            "`hosted_in` must be a short place name on one line (at most 80 characters)",
+            "city",
+        ),
     ],
 )
 def test_wrong_hosted_in_is_an_error(tmp_path: Path, value: str, message: str, hint_part: str) -> None:
@@ -492,7 +496,9 @@ def test_unknown_key_suggests_the_known_one(tmp_path: Path) -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_known_keys(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path, "- domain: example.org\n  xyzzy: blue\n")
-    assert_error(only(diagnostics), 2, "unknown key `xyzzy`", "known keys: countries, country, default, domain")
+    assert_error(
+        only(diagnostics), 2, "unknown key `xyzzy`", "known keys: countries, country, default, domain"
+    )
 
 
 @pytest.mark.parametrize(
