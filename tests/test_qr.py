@@ -19,7 +19,7 @@ from PIL import Image
 from chatmail_site.errors import Diagnostics
 from chatmail_site.qr import qr_matrix, qr_png, qr_svg
 from chatmail_site.servers import Relay, load_servers
-from tests.support.qr import decode, rasterise_svg
+from tests.support.qr import decode, quiet_zone_in_modules, rasterise_svg
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,23 +43,6 @@ def relays(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Relay]:
 
 def png_image(payload: str, scale: int = 8) -> Image.Image:
     return Image.open(io.BytesIO(qr_png(payload, scale)))
-
-
-def quiet_zone_in_modules(image: Image.Image) -> float:
-    """The narrowest light margin around the code, in modules measured off the bitmap itself.
-
-    The module size comes from the top-left finder pattern, whose dark top edge is always
-    seven modules wide.
-    """
-    gray = image.convert("L")
-    dark = gray.point(lambda value: 255 if value < 128 else 0)
-    left, top, right, bottom = dark.getbbox()
-    run = 0
-    while gray.getpixel((left + run, top)) < 128:
-        run += 1
-    module = run / 7
-    margins = (left, top, gray.width - right, gray.height - bottom)
-    return min(margins) / module
 
 
 DOMAINS = ["nine.testrun.org", "mehl.cloud", "bücher.example", "почта.example"]

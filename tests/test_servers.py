@@ -444,6 +444,7 @@ def test_a_country_code_written_into_hosted_in_is_a_warning(tmp_path: Path) -> N
     assert diagnostic.line == 2
     assert diagnostic.message == "`hosted_in: Falkenstein, DE` ends in the country code `DE`"
     assert "hosted_in: Falkenstein and the country as countries: [DE]" in diagnostic.hint
+    assert relay.hosted_in == "Falkenstein, DE"
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,23 @@ def rasterise_svg(svg: str) -> Image.Image:
     return Image.open(io.BytesIO(png)).convert("L")
 
 
+def quiet_zone_in_modules(image: Image.Image) -> float:
+    """The narrowest light margin around the code, in modules measured off the bitmap itself.
+
+    The module size comes from the top-left finder pattern, whose dark top edge is always
+    seven modules wide.
+    """
+    gray = image.convert("L")
+    dark = gray.point(lambda value: 255 if value < 128 else 0)
+    left, top, right, bottom = dark.getbbox()
+    run = 0
+    while gray.getpixel((left + run, top)) < 128:
+        run += 1
+    module = run / 7
+    margins = (left, top, gray.width - right, gray.height - bottom)
+    return min(margins) / module
+
+
 def decode_png(data: bytes) -> str:
     """The text of the QR code in a PNG file's bytes."""
     return decode(Image.open(io.BytesIO(data))).text
