@@ -15,7 +15,9 @@ import pytest
 from chatmail_site import qr
 from chatmail_site.build import BuildResult, build_site
 from chatmail_site.i18n import build_date
+from chatmail_site.relays_render import relay_slug
 from chatmail_site.servers import Relay
+from chatmail_site.urls import page_output
 from tests.support import REPO_ROOT
 from tests.support.qr import decode_png, decode_svg
 from tests.support.relays import bundled_languages, bundled_relays
@@ -34,7 +36,7 @@ RELAY_IDS = [relay.ascii_domain for relay in RELAYS]
 
 
 def relay_page(result: BuildResult, lang: str, relay: Relay) -> str:
-    return result.files[f"{lang}/servers/{relay.ascii_domain}.html"].decode("utf-8")
+    return result.files[page_output(lang, relay_slug(relay))].decode("utf-8")
 
 
 @pytest.mark.parametrize("relay", RELAYS, ids=RELAY_IDS)
@@ -93,11 +95,33 @@ def test_relay_pages_are_alternates_of_each_other(bundled_build: BuildResult) ->
     assert switcher[0].attrs["href"] == f"../../nl/servers/{relay.ascii_domain}"
 
 
-def test_relay_facts_are_localized_on_its_page(bundled_build: BuildResult) -> None:
-    (bcc,) = [relay for relay in RELAYS if relay.domain == "bcc.chat"]
-    text = " ".join(relay_page(bundled_build, "de", bcc).split())
-    assert "Vereinigte Staaten" in text
-    assert "Februar 2024" in text
+@pytest.mark.parametrize(
+    ("lang", "domain", "facts"),
+    [
+        (
+            "de",
+            "chat.adminforge.de",
+            ["Gehostet in: Falkenstein, Deutschland", "Sprache der Community: Deutsch"],
+        ),
+        (
+            "fr",
+            "chat.adminforge.de",
+            ["Hébergement : Falkenstein, Allemagne", "Langue de la communauté : allemand"],
+        ),
+        ("de", "chat.sus.fr", ["Gehostet in: Island, Japan, Kenia und Südafrika"]),
+        ("fr", "chat.sus.fr", ["Hébergement : Islande, Japon, Kenya et Afrique du Sud"]),
+        ("nl", "chika.aangat.lahat.computer", ["Gehost in: Santa Clara (California), Verenigde Staten"]),
+        # Without a theme catalog the page is English, its names included.
+        ("sk", "chat.nuvon.app", ["Hosted in: Prague, Czechia"]),
+    ],
+)
+def test_relay_facts_are_localized_on_its_page(
+    bundled_build: BuildResult, lang: str, domain: str, facts: list[str]
+) -> None:
+    (relay,) = [relay for relay in RELAYS if relay.domain == domain]
+    text = " ".join(relay_page(bundled_build, lang, relay).split())
+    for fact in facts:
+        assert fact in text
 
 
 @pytest.fixture
