@@ -96,7 +96,11 @@ def edit_site_title(site: Path) -> None:
 
 def edit_servers(site: Path) -> None:
     servers = site / "content/servers.yaml"
-    replace_in(servers, "languages: [de]\n  since: 2024-01", "languages: [de, en]\n  since: 2024-03")
+    replace_in(
+        servers,
+        "- domain: mehl.cloud\n  languages: [de]\n",
+        "- domain: mehl.cloud\n  languages: [de, en]\n  countries: [DE]\n",
+    )
 
 
 def edit_stylesheet(site: Path) -> None:
@@ -235,7 +239,7 @@ def test_a_rebuild_with_nothing_changed_renders_nothing_and_rewrites_no_file(sit
     before = {path: os.stat(path).st_ino for path in out.rglob("*") if path.is_file()}
     result = cached_rebuild(site, out)
     assert result.rendered == 0
-    assert result.reused == 72  # 24 pages and 48 relay pages
+    assert result.reused == 180  # 24 pages and 156 relay pages (26 relays in 6 languages)
     assert build_into(site, out) == 0
     after = {path: os.stat(path).st_ino for path in out.rglob("*") if path.is_file()}
     assert after == before
@@ -244,7 +248,7 @@ def test_a_rebuild_with_nothing_changed_renders_nothing_and_rewrites_no_file(sit
 def test_a_one_page_edit_renders_only_that_page_and_what_shows_it(site: Path, tmp_path: Path):
     result = cached_rebuild_after(edit_german_body, site, tmp_path)
     assert result.rendered == 1
-    assert result.reused == 71
+    assert result.reused == 179
 
 
 def test_an_edited_original_renders_again_its_fallbacks_but_not_unaffected_translations(
@@ -258,7 +262,7 @@ def test_an_edited_original_renders_again_its_fallbacks_but_not_unaffected_trans
 
 def test_a_template_change_renders_only_the_pages_that_use_it(site: Path, tmp_path: Path):
     result = cached_rebuild_after(edit_unused_template_only_in_relay_pages, site, tmp_path)
-    assert result.rendered == 48
+    assert result.rendered == 156
     assert result.reused == 24
 
 
@@ -297,7 +301,7 @@ def test_a_new_tool_version_renders_everything(site: Path, tmp_path: Path, monke
     monkeypatch.setattr(buildcache, "environment_digest", lambda: "another version of the tool")
     result = cached_rebuild(site, out)
     assert result.reused == 0
-    assert result.rendered == 72
+    assert result.rendered == 180
 
 
 def test_warnings_of_pages_taken_from_the_cache_are_reported_again(site: Path, tmp_path: Path, capsys):
@@ -331,13 +335,13 @@ def test_the_cache_lives_next_to_the_output_and_clean_removes_it(site: Path, tmp
     cache = tmp_path / ".out.cache"
     assert cache_dir_for(out) == cache
     state = json.loads((cache / buildcache.STATE_FILE).read_text(encoding="utf-8"))
-    assert len(state["outputs"]) == 72
+    assert len(state["outputs"]) == 180
     (cache / "kept.txt").write_text("not the tool's\n", encoding="utf-8")
     assert build_into(site, out, "--clean") == 0
     assert cache_loads[-1] is None  # --clean deleted the cache before the build looked for it
     assert (cache / "kept.txt").is_file()  # only the tool's own files are deleted
     result = cached_rebuild(site, out)
-    assert result.reused == 72  # then it saved a new one
+    assert result.reused == 180  # then it saved a new one
 
 
 def test_no_cache_neither_reads_nor_writes_the_cache(site: Path, tmp_path: Path, cache_loads):
@@ -402,4 +406,4 @@ def test_qr_images_and_checks_are_kept_for_the_same_tool_only(site: Path, tmp_pa
     assert drawn == []
     monkeypatch.setattr(buildcache, "environment_digest", lambda: "another version of the tool")
     cached_rebuild(site, out)
-    assert len(drawn) == 8  # another tool may draw them differently: all 8 are drawn anew
+    assert len(drawn) == 26  # another tool may draw them differently: all 26 are drawn anew

@@ -95,7 +95,11 @@ EDIT_SERIES: list[tuple[str, str, Callable[[str], str] | None]] = [
     ("404 template", "themes/default/templates/404.html", lambda text: text + "<!-- not found -->\n"),
     ("root template", "themes/default/templates/root.html", lambda text: text + "<!-- root -->\n"),
     ("original body", "content/en/index.md", lambda text: text + "\nOne more sentence.\n"),
-    ("servers.yaml", "content/servers.yaml", lambda text: text.replace("core team members", "people")),
+    (
+        "servers.yaml",
+        "content/servers.yaml",
+        lambda text: text.replace("hosted_in: Zug\n", "hosted_in: Zug (Switzerland)\n"),
+    ),
     (
         "catalog",
         "locales/de/LC_MESSAGES/messages.po",

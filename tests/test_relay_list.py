@@ -297,7 +297,7 @@ def test_servers_json_follows_source_date_epoch_and_gives_absolute_addresses(
 def test_the_filter_is_a_script_of_the_site_itself_and_hidden_without_it(bundled_build: BuildResult) -> None:
     for lang in LANGUAGES:
         html = parse_html(bundled_build.files[chatmail_page(lang)])
-        (form,) = html.find_all("form", class_="relay-filter")
+        (form,) = html.find_all("div", class_="relay-filter")
         assert "hidden" in form.attrs
         scripts = [element for element in html.elements if element.tag == "script"]
         assert scripts and all(script.text.strip() == "" for script in scripts)

@@ -1,5 +1,5 @@
 // Lets a reader narrow the relay list to a country or a community language.
-// Without JavaScript the form stays hidden and the whole list is shown. The default relay
+// Without JavaScript the filter stays hidden and the whole list is shown. The default relay
 // is never hidden: it is the one every app offers first.
 (function () {
   "use strict";
@@ -9,21 +9,18 @@
   }
 
   function setUp(directory) {
-    var form = directory.querySelector(".relay-filter");
-    if (!form) {
+    var filter = directory.querySelector(".relay-filter");
+    if (!filter) {
       return;
     }
-    form.hidden = false;
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-    });
-    form.addEventListener("change", function () {
-      apply(directory, form);
+    filter.hidden = false;
+    filter.addEventListener("change", function () {
+      apply(directory, filter);
     });
   }
 
-  function wanted(form, name) {
-    var field = form.elements[name];
+  function wanted(filter, name) {
+    var field = filter.querySelector('select[name="' + name + '"]');
     return field ? field.value : "";
   }
 
@@ -35,9 +32,9 @@
     return values.indexOf(value) !== -1;
   }
 
-  function apply(directory, form) {
-    var country = wanted(form, "country");
-    var language = wanted(form, "language");
+  function apply(directory, filter) {
+    var country = wanted(filter, "country");
+    var language = wanted(filter, "language");
     var groups = directory.querySelectorAll(".relay-group");
     for (var g = 0; g < groups.length; g++) {
       var entries = groups[g].querySelectorAll(".relay-entry");
