@@ -59,6 +59,11 @@ relay_entry = st.fixed_dictionaries(
         "since": st.sampled_from(["2023-01", "2999-12", "2020-13", "soon"]) | yaml_scalar,
         "languages": st.lists(st.sampled_from(["en", "de", "pt-BR", "klingon", "<b>"]), max_size=3),
         "country": st.sampled_from(["DE", "NO", "ZZ", "<i>"]) | yaml_scalar,
+        "countries": st.lists(st.sampled_from(["DE", "IS", "ZZ", "<i>", "no"]) | yaml_scalar, max_size=4)
+        | yaml_scalar,
+        "hosted_in": st.sampled_from(["Falkenstein", "Santa Clara (California)", "Zug, CH"])
+        | st.sampled_from(ATTACK_SNIPPETS)
+        | yaml_scalar,
         "default": yaml_scalar,
         "listed": yaml_scalar,
         "invite": st.sampled_from(["legacy", "short", "javascript:alert(1)"]),
