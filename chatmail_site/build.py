@@ -620,7 +620,7 @@ def render_relay_list(context: RenderContext, directive: Directive) -> str:
         return relative_href(plan.url, relay_page_url(plan.lang, relay))
 
     directory = relays_render.relay_list(site.relays, shown_in, plan.lang, href)
-    script = root_prefix(plan.url) + site.theme.env.globals["asset_names"][relays_render.FILTER_SCRIPT]
+    script = root_prefix(plan.url) + site.theme.static[relays_render.FILTER_SCRIPT].output
     return site.theme.render("relay-list.html", {"lang": shown_in, **directory, "filter_script": script})
 
 

@@ -175,13 +175,6 @@ class Language:
         """The name of another language in the language of the theme's strings."""
         return language_display_name(tag, self.ui_locale)
 
-    def language_name(self, tag: str) -> str:
-        """The name of another language, in this language ("Polnisch" on a German page)."""
-        return language_display_name(tag, self.locale)
-
-    def country_name(self, code: str) -> str:
-        return territory_name(code, self.locale)
-
     def month_year(self, value: date) -> str:
         return month_year(value, self.locale)
 

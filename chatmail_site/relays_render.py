@@ -121,14 +121,17 @@ def relay_list(
             entries = [{**relay_facts(relay, language), "href": href(relay)} for relay in members]
             groups.append({"kind": kind, "heading": heading, "relays": entries})
 
-    add("default", None, [relay for relay in shown if relay.default])
-    rest = [relay for relay in shown if not relay.default]
-    community = [relay for relay in rest if spoken in map(_primary_language, relay.languages)]
-    add("community", language_display_name(reader_language, language.ui_locale), community)
+    community: list[Relay] = []
     by_region: dict[str, list[Relay]] = {}
-    for relay in rest:
-        if relay not in community:
+    for relay in shown:
+        if relay.default:
+            continue
+        if spoken in map(_primary_language, relay.languages):
+            community.append(relay)
+        else:
             by_region.setdefault(regions.region_of(relay.countries), []).append(relay)
+    add("default", None, [relay for relay in shown if relay.default])
+    add("community", language_display_name(reader_language, language.ui_locale), community)
     for region in sorted(by_region, key=_region_order):
         add("region", _heading(territory_name(region, language.ui_locale)), by_region[region])
     return {"groups": groups, "filters": _filters(shown, language)}
