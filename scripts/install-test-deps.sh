@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything the test suite drives for real: nginx, Debian's Chromium, a Java runtime
-# for the Nu Html Checker, the Python package with its test extra, and the pinned npm checkers.
-# Safe to run again: each step does nothing when its result is already in place.
+# for the Nu Html Checker, the Python package with exactly the versions in uv.lock, and the
+# pinned npm checkers. Safe to run again: each step does nothing when its result is already in place.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PYTHON="${PYTHON:-python}"
+source scripts/python-env.sh
 APT_PACKAGES=(nginx openssl chromium fonts-dejavu-core)
 POLICY_RC=/usr/sbin/policy-rc.d
 
@@ -90,9 +90,32 @@ install_apt_packages() {
     fi
 }
 
-install_python_package() {
-    log "installing the Python package with its test extra"
-    "$PYTHON" -m pip install --quiet --disable-pip-version-check --no-input --root-user-action=ignore -e '.[test]'
+# uv itself is installed at the version the lock pins for the test extra, so the tool that
+# reads the lock is the one that wrote it.
+install_uv() {
+    local wanted installed=""
+    wanted="$("$PYTHON" scripts/locked_versions.py uv)"
+    if [[ -x "$TEST_ENV/bin/uv" ]]; then
+        installed="$("$TEST_ENV/bin/uv" --version | cut -d' ' -f2)"
+    fi
+    if [[ "$installed" == "$wanted" ]]; then
+        return
+    fi
+    log "installing uv $wanted"
+    quietly "$PYTHON" -m pip install --disable-pip-version-check --no-input --root-user-action=ignore "uv==$wanted"
+}
+
+# Exactly the versions of uv.lock, checked against its hashes; --locked refuses a lock that no
+# longer matches pyproject.toml instead of quietly resolving anew. Packages the lock does not
+# know (pip itself) are left alone.
+install_python_packages() {
+    if [[ ! -x "$PYTHON" ]]; then
+        log "creating the virtual environment $TEST_ENV"
+        python3 -m venv "$TEST_ENV"
+    fi
+    install_uv
+    log "installing the Python packages of uv.lock into $TEST_ENV"
+    quietly "$TEST_ENV/bin/uv" sync --locked --extra test --inexact
 }
 
 # npm ci wipes node_modules, which would pull files from under a test run that is already
@@ -127,7 +150,7 @@ check_installed_tools() {
 }
 
 install_apt_packages
-install_python_package
+install_python_packages
 install_npm_packages
 check_installed_tools
 log "test dependencies ready"

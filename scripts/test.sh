@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-test-deps.sh
 
-PYTHON="${PYTHON:-python}"
+source scripts/python-env.sh
 status=0
 "$PYTHON" -m pytest "$@" || status=$?
 
