@@ -23,6 +23,8 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from .errors import Diagnostics
+from .plural_forms import PluralFormsError, parse_plural_forms
+from .po_outline import PoOutline, outline_po
 
 # The language the theme's strings are written in (the msgids of every catalog).
 THEME_SOURCE_LANGUAGE = "en"
@@ -70,16 +72,47 @@ def find_catalog(locales_dirs: list[Path], tag: str) -> Path | None:
 
 
 def read_catalog(path: Path, tag: str, diagnostics: Diagnostics) -> Catalog | None:
-    """Parse a .po file, reporting a broken one at its line instead of raising."""
+    """Parse a .po file, reporting a broken one at its line instead of raising.
+
+    The Plural-Forms header is judged before Babel reads the entries, because Babel sizes
+    every plural entry by it; a catalog whose header cannot be used is not used at all.
+    """
     try:
-        with path.open("rb") as handle:
-            return read_po(handle, locale=babel_locale_name(tag), abort_invalid=True)
+        data = path.read_bytes()
+    except OSError as exc:
+        diagnostics.error(path, 0, f"the catalog cannot be read: {exc.strerror or exc}")
+        return None
+    outline = outline_po(data.decode("utf-8", "replace"))
+    if not plural_forms_usable(outline, path, diagnostics):
+        return None
+    try:
+        catalog = read_po(io.BytesIO(data), locale=babel_locale_name(tag), abort_invalid=True)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
         line = getattr(exc, "lineno", 0) or 0
         diagnostics.error(
             path, line, f"the catalog cannot be read: {exc}", "open it in Poedit to find the broken entry"
         )
         return None
+    # What Babel made of the header is what the reader's pages use: it must parse as well.
+    if not _usable(catalog.plural_forms, outline.header_line, path, diagnostics):
+        return None
+    return catalog
+
+
+def plural_forms_usable(outline: PoOutline, path: str | Path, diagnostics: Diagnostics) -> bool:
+    """Report every Plural-Forms field the bounded parser refuses, on its own line."""
+    fields = outline.fields_named("plural-forms")
+    return all([_usable(entry.value, entry.line, path, diagnostics) for entry in fields])
+
+
+def _usable(value: str, line: int, path: str | Path, diagnostics: Diagnostics) -> bool:
+    try:
+        parse_plural_forms(value)
+    except PluralFormsError as problem:
+        message = f"the Plural-Forms header cannot be used: {problem.message}"
+        diagnostics.error(path, line, message, problem.hint)
+        return False
+    return True
 
 
 def drop_broken_translations(catalog: Catalog, path: Path, diagnostics: Diagnostics) -> None:
@@ -108,8 +141,14 @@ def compiled_mo(catalog: Catalog) -> bytes:
 
 
 def translations_from_catalog(catalog: Catalog) -> gettext.NullTranslations:
-    """gettext translations for a parsed catalog, without writing any file."""
-    return Translations(io.BytesIO(compiled_mo(catalog)))
+    """gettext translations for a parsed catalog, without writing any file.
+
+    The form for a count comes from the bounded evaluator, with C's meaning of the formula,
+    as in every gettext tool (read_catalog has parsed the header already).
+    """
+    translations = Translations(io.BytesIO(compiled_mo(catalog)))
+    translations.plural = parse_plural_forms(catalog.plural_forms).index
+    return translations
 
 
 def load_translations(path: Path, tag: str, diagnostics: Diagnostics) -> gettext.NullTranslations:

@@ -33,8 +33,16 @@ from .i18n import (
     drop_broken_translations,
     is_language_tag,
     parse_locale,
+    plural_forms_usable,
     read_catalog,
 )
+from .plural_forms import (
+    accepted_plural_forms,
+    judge_plural_forms,
+    parse_plural_forms,
+    preferred_plural_forms,
+)
+from .po_outline import PoOutline, keep_header, outline_po
 from .status import (
     SOURCE_HASH_KEY,
     format_markdown_summary,
@@ -151,9 +159,9 @@ def po_bytes(catalog: Catalog) -> bytes:
     return buffer.getvalue()
 
 
-def read_po_file(path: Path, locale: str | None = None) -> Catalog:
+def read_po_file(path: Path, locale: str | None = None, abort_invalid: bool = True) -> Catalog:
     with path.open("rb") as handle:
-        return read_po(handle, locale=locale, abort_invalid=True)
+        return read_po(handle, locale=locale, abort_invalid=abort_invalid)
 
 
 def catalog_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
@@ -201,6 +209,7 @@ def init_command(config: SiteConfig, diagnostics: Diagnostics, tag: str) -> list
     if template is None:
         return []
     catalog = read_po_file(template_path(config), locale=babel_locale_name(tag))
+    _use_conventional_plural_forms(catalog)
     locale = parse_locale(tag)
     catalog.revision_date = release_date()
     catalog.language_team = locale.get_display_name("en") if locale else tag
@@ -208,6 +217,15 @@ def init_command(config: SiteConfig, diagnostics: Diagnostics, tag: str) -> list
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(po_bytes(catalog))
     return [f"{display_path(config, target)}: created with {len(message_keys(catalog))} strings to translate"]
+
+
+def _use_conventional_plural_forms(catalog: Catalog) -> None:
+    """Give a new catalog the Plural-Forms that translation tools write for its language, and
+    every plural entry that many (still empty) forms."""
+    catalog.mime_headers = [("Plural-Forms", preferred_plural_forms(catalog.locale_identifier))]
+    for message in catalog:
+        if message.id and message.pluralizable:
+            message.string = ("",) * catalog.num_plurals
 
 
 def update_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
@@ -227,7 +245,7 @@ def update_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
         if _signature(catalog) == before:
             report.append(f"{shown}: up to date")
             continue
-        path.write_bytes(po_bytes(catalog))
+        path.write_bytes(keep_header(path.read_bytes(), po_bytes(catalog)))
         report.append(f"{shown}: updated, {_progress(catalog)}")
     return report
 
@@ -280,8 +298,13 @@ def _check_catalog(
     config: SiteConfig, tag: str, path: Path, template: Catalog, diagnostics: Diagnostics
 ) -> Catalog | None:
     shown = display_path(config, path)
+    outline = outline_po(path.read_bytes().decode("utf-8", "replace"))
+    if not plural_forms_usable(outline, shown, diagnostics):
+        return None
+    counts_agree = _check_plural_forms(outline, babel_locale_name(tag), shown, diagnostics)
     try:
-        as_written = read_po_file(path)
+        # Entries with more forms than nplurals are reported on the header already.
+        as_written = read_po_file(path, abort_invalid=counts_agree)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
         diagnostics.error(shown, getattr(exc, "lineno", 0) or 0, f"the catalog cannot be read: {exc}")
         return None
@@ -293,10 +316,6 @@ def _check_catalog(
             f"the header says `Language: {as_written.locale_identifier or ''}`, "
             f"but the folder is {babel_locale_name(tag)}",
             f"set the Language header to {babel_locale_name(tag)}",
-        )
-    elif as_written.plural_forms != expected.plural_forms:
-        diagnostics.error(
-            shown, 0, f"the Plural-Forms header is not CLDR's: {expected.plural_forms}", "copy that value"
         )
     if message_keys(as_written) != message_keys(template):
         diagnostics.error(
@@ -314,6 +333,39 @@ def _check_catalog(
             "run `chatmail-site i18n compile`",
         )
     return as_written
+
+
+def _check_plural_forms(outline: PoOutline, locale_name: str, shown: str, diagnostics: Diagnostics) -> bool:
+    """Judge the Plural-Forms header as translation tools do: present, a rule of the language
+    (the tools' or CLDR's), and as many forms as the plural entries give. Reports on the
+    header's line; returns whether the entries agree with nplurals."""
+    fields = outline.fields_named("plural-forms")
+    accepted = " or ".join(f"`Plural-Forms: {value}`" for value in accepted_plural_forms(locale_name))
+    if not fields:
+        message = "the catalog has no Plural-Forms header"
+        diagnostics.error(shown, outline.header_line, message, f"add {accepted}")
+        return True
+    header = fields[-1]  # the one Babel and gettext use
+    problem = judge_plural_forms(header.value, locale_name)
+    if problem is not None:
+        diagnostics.error(shown, header.line, problem.message, problem.hint)
+    nplurals = parse_plural_forms(header.value).nplurals
+    expected = tuple(range(nplurals))
+    differing = [entry for entry in outline.plural_entries if tuple(sorted(entry.forms)) != expected]
+    if differing:
+        first = differing[0]
+        diagnostics.error(
+            shown,
+            header.line,
+            f"nplurals={nplurals}, but {len(differing)} plural entries give other forms "
+            f"(line {first.line}: {_forms_list(first.forms)})",
+            f"give every plural entry msgstr[0] to msgstr[{nplurals - 1}], or correct nplurals",
+        )
+    return not differing
+
+
+def _forms_list(forms: tuple[int, ...]) -> str:
+    return ", ".join(f"msgstr[{form}]" for form in forms) or "no msgstr[…]"
 
 
 def _progress(catalog: Catalog) -> str:
