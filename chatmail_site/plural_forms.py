@@ -23,8 +23,9 @@ MAX_NPLURALS = 6
 # Translation tools write 100 characters at most (Arabic); CLDR's longest rule (Cornish)
 # takes about 470. Python's gettext refuses formulas over 1,000.
 MAX_FORMULA_LENGTH = 800
-# Nesting of parentheses, `?:` and `!`; real formulas need five at most.
-MAX_DEPTH = 12
+# Nesting of parentheses, `?:` and `!`; real formulas need five at most, and Python's gettext
+# refuses twenty levels of its own translation, which adds some.
+MAX_DEPTH = 8
 MAX_NUMBER_DIGITS = 9
 
 # Every count up to 1,000 covers the rules that look at the last two or three digits; the
@@ -168,6 +169,8 @@ _LEVELS: tuple[tuple[str, ...], ...] = (
     ("+", "-"),
     ("*", "/", "%"),
 )
+_COMPARISONS = 2  # the first level of _LEVELS that binds tighter than && and ||
+_COMPARISON_LEVELS = (2, 3)
 _BINARY: dict[str, Callable[[int, int], int]] = {
     "||": lambda a, b: int(bool(a) or bool(b)),
     "&&": lambda a, b: int(bool(a) and bool(b)),
@@ -253,8 +256,20 @@ class _Parser:
         if level == len(_LEVELS):
             return self.unary(depth)
         left = self.binary(level + 1, depth)
+        chained = False
         while self.peek() in _LEVELS[level]:
             operator = self.take()
+            if level in _COMPARISON_LEVELS and chained:
+                # `a < b < c` means (a < b) < c in C and something else in Python.
+                raise PluralFormsError(
+                    f"comparisons in a row (`… {operator} …`)", "join comparisons with && or ||"
+                )
+            chained = True
+            if level >= _COMPARISONS and self.peek() == "!":
+                # Python's gettext, which loads the catalog too, cannot read `n == !n`.
+                raise PluralFormsError(
+                    f"`!` right after `{operator}`", f"put the negation in parentheses: {operator} (!…)"
+                )
             right = self._divisor(depth) if operator in ("/", "%") else self.binary(level + 1, depth)
             left = _combine(_BINARY[operator], left, right)
         return left

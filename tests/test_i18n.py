@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from babel.dates import format_date
-from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
 from chatmail_site.build import build_site
