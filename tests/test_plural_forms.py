@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 
 from chatmail_site.build import build_site
 from chatmail_site.cli import main
+from chatmail_site.errors import Diagnostics
+from chatmail_site.i18n import make_language
 from chatmail_site.plural_forms import (
     CONVENTIONAL_PLURAL_FORMS,
     MAX_DEPTH,
@@ -294,21 +296,17 @@ def test_a_huge_nplurals_costs_no_memory(bundled_site: Path) -> None:
     assert "nplurals must be a small whole number" in result.stderr
 
 
-def test_the_build_chooses_forms_with_the_catalogs_rule(bundled_site: Path) -> None:
-    # Under the tools' French rule, 0 takes the singular; under English's it would not.
-    language_site = bundled_site
-    result = build_site(language_site)
-    assert not result.diagnostics.errors
-    from chatmail_site.errors import Diagnostics
-    from chatmail_site.i18n import make_language
-
-    french = make_language("fr", language_site / "locales", Diagnostics())
-    singular, plural = (
-        "Deletes messages after at most %(num)d day",
-        "Deletes messages after at most %(num)d days",
-    )
-    assert french.ngettext(singular, plural, 0) == "Supprime les messages après %(num)d jour au plus"
-    assert french.ngettext(singular, plural, 2) == "Supprime les messages après %(num)d jours au plus"
+def test_the_build_chooses_forms_as_gettext_tools_read_the_formula(bundled_site: Path) -> None:
+    # In C, and so in GNU gettext, `(n > 1) && 5` is 0 or 1; read as Python it would be 5 for
+    # n > 1, a form the catalog does not have, and the reader would get the English text.
+    set_plural_forms(po_path(bundled_site, "fr"), "nplurals=2; plural=(n > 1) && 5;")
+    diagnostics = Diagnostics()
+    french = make_language("fr", bundled_site / "locales", diagnostics)
+    assert not diagnostics.errors
+    singular = "Deletes messages after at most %(num)d day"
+    assert french.ngettext(singular, singular + "s", 1) == "Supprime les messages après %(num)d jour au plus"
+    assert french.ngettext(singular, singular + "s", 2) == "Supprime les messages après %(num)d jours au plus"
+    assert main(["i18n", "check", "--site", str(bundled_site)]) == 0  # the same rule as the tools'
 
 
 def test_update_never_rewrites_the_translators_header(bundled_site: Path) -> None:
