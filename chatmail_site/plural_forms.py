@@ -159,7 +159,8 @@ def _shorten(text: str, limit: int = 40) -> str:
 
 # ---- the formula ----------------------------------------------------------------------
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|(n)\b|(&&|\|\||==|!=|<=|>=|[-+*/%<>!?:()]))")
+# ASCII digits and blanks only: Python's gettext, which also reads the formula, knows no others.
+_TOKEN = re.compile(r"[ \t]*(?:([0-9]+)|(n)\b|(&&|\|\||==|!=|<=|>=|[-+*/%<>!?:()]))")
 # Binary operators from the loosest to the tightest binding, as in C.
 _LEVELS: tuple[tuple[str, ...], ...] = (
     ("||",),
@@ -209,7 +210,7 @@ def _tokens(text: str) -> list[str]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            if text[position:].strip() == "":
+            if text[position:].strip(" \t") == "":
                 break
             rest = _shorten(text[position:].strip(), 20)
             raise PluralFormsError(f"the formula may use only n, numbers and C operators, not `{rest}`")
@@ -277,7 +278,7 @@ class _Parser:
     def _divisor(self, depth: int) -> Formula:
         # Real formulas only ever divide by a literal (n%10, n%100); anything else could be zero.
         token = self.peek()
-        if token is None or not token.isdigit():
+        if token is None or not _is_number(token):
             raise PluralFormsError(
                 f"only a number may follow / and %, not `{token or 'the end'}`", "write e.g. n%10 or n%100"
             )
@@ -301,12 +302,16 @@ class _Parser:
             return inner
         if token == "n":
             return lambda n: n
-        if token.isdigit():
+        if _is_number(token):
             if len(token) > MAX_NUMBER_DIGITS:
                 raise PluralFormsError(f"the number {_shorten(token, 12)} is too large for a plural rule")
             value = int(token)
             return lambda n: value
         raise PluralFormsError(f"unexpected `{token}` in the formula")
+
+
+def _is_number(token: str) -> bool:
+    return token.isascii() and token.isdigit()
 
 
 def _combine(operation: Callable[[int, int], int], left: Formula, right: Formula) -> Formula:

@@ -155,6 +155,17 @@ def test_every_formula_the_parser_accepts_is_one_gettext_accepts(formula: str) -
     gettext.c2py(formula)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("n0123456789٣² \t\xa0\n()!?:<>=&|%/*+-_a"), max_size=40))
+def test_any_text_is_refused_or_readable_by_gettext(formula: str) -> None:
+    try:
+        index = parse_formula(formula)
+    except PluralFormsError:
+        return
+    gettext.c2py(formula)
+    index(1000)  # evaluates without raising
+
+
 def test_rules_are_compared_by_the_forms_they_choose() -> None:
     spelled_otherwise = parse_plural_forms("nplurals=2; plural=n>1")
     assert same_rule(parse_plural_forms(FRENCH_TOOLS), spelled_otherwise)
