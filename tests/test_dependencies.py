@@ -59,14 +59,15 @@ def test_the_lock_check_notices_a_changed_dependency(tmp_path: Path) -> None:
     for name in ("pyproject.toml", "uv.lock", "README.md"):
         shutil.copy(REPO_ROOT / name, tmp_path / name)
     pyproject = tmp_path / "pyproject.toml"
-    pyproject.write_text(pyproject.read_text(encoding="utf-8").replace('"tqdm>=4.66"', '"tqdm>=4.67"'))
+    text = pyproject.read_text(encoding="utf-8")
+    assert '"tqdm>=4.66"' in text
+    pyproject.write_text(text.replace('"tqdm>=4.66"', '"tqdm>=4.67"'), encoding="utf-8")
+    # Online: uv resolves the changed requirement, then refuses to write the lock.
     result = subprocess.run(
-        [uv(), "lock", "--check", "--offline", "--project", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        check=False,
+        [uv(), "lock", "--check", "--project", str(tmp_path)], capture_output=True, text=True, check=False
     )
-    assert result.returncode != 0
+    assert result.returncode == 1
+    assert "needs to be updated" in result.stderr
 
 
 @pytest.mark.skipif(UNLOCKED, reason="the canary runs against the newest releases, not the lock")
