@@ -310,9 +310,10 @@ def _check_catalog(
         return None
     expected = Catalog(locale=babel_locale_name(tag))
     if as_written.locale_identifier != expected.locale_identifier:
+        language = outline.fields_named("language")
         diagnostics.error(
             shown,
-            0,
+            language[-1].line if language else outline.header_line,
             f"the header says `Language: {as_written.locale_identifier or ''}`, "
             f"but the folder is {babel_locale_name(tag)}",
             f"set the Language header to {babel_locale_name(tag)}",

@@ -358,3 +358,15 @@ def test_depth_bound_is_what_the_parser_enforces() -> None:
     parse_formula("(" * MAX_DEPTH + "n" + ")" * MAX_DEPTH)
     with pytest.raises(PluralFormsError):
         parse_formula("(" * (MAX_DEPTH + 1) + "n" + ")" * (MAX_DEPTH + 1))
+
+
+def test_a_wrong_language_header_is_reported_on_its_line(
+    bundled_site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = po_path(bundled_site, "nl")
+    text = path.read_text(encoding="utf-8")
+    line = text[: text.index('"Language: nl')].count("\n") + 1
+    path.write_text(text.replace('"Language: nl', '"Language: de'), encoding="utf-8")
+    errors = check_errors(bundled_site, capsys)
+    where = f"locales/nl/LC_MESSAGES/messages.po:{line}: error: the header says"
+    assert any(e.startswith(where) for e in errors), errors
