@@ -75,7 +75,7 @@ def test_the_test_environment_has_exactly_the_locked_versions() -> None:
     locked = locked_versions.locked_versions(LOCK.read_text(encoding="utf-8"))
     installed = locked_versions.installed_versions()
     # Other packages a contributor keeps in their environment are theirs to keep.
-    differing = {name: installed[name] for name in locked if installed.get(name, locked[name]) != locked[name]}
+    differing = {name: have for name, have in installed.items() if locked.get(name, have) != have}
     assert differing == {}
 
 
