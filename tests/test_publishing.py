@@ -49,8 +49,10 @@ def test_runs_on_push_to_main_and_pull_requests():
     assert "pull_request" in triggers
 
 
-def test_installs_with_the_readmes_own_command():
-    assert readme_commands()[0] in run_lines("build")
+def test_installs_exactly_the_locked_versions_and_builds():
+    lines = run_lines("build")
+    assert "uv sync --locked" in lines
+    assert "chatmail-site build" in lines
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import REPO_ROOT
+from tests.test_publishing import readme_commands
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent
@@ -102,6 +103,8 @@ def test_the_publish_workflow_installs_the_lock_and_keeps_the_build_cache() -> N
 
 def test_the_canary_runs_weekly_unlocked_and_compares_a_cached_build_with_a_clean_one() -> None:
     canary = (WORKFLOWS / "canary.yml").read_text(encoding="utf-8")
+    first, second = readme_commands()
+    assert f"          {first}\n" in canary and f"run: {second}\n" in canary
     assert "schedule:" in canary and "workflow_dispatch:" in canary
     assert 'CHATMAIL_SITE_UNLOCKED: "1"' in canary
     assert "scripts/locked_versions.py --drift" in canary
