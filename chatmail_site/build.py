@@ -27,14 +27,22 @@ from .dependencies import (
 )
 from .errors import Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
-from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives
+from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives, rewrite_links
 from .output import Kept, Outputs
 from .safety import check_source_tree
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
 from .templates import Theme
-from .urls import INDEX_SLUG, LocatedPage, page_url, relative_href, root_prefix
+from .urls import (
+    INDEX_SLUG,
+    LocatedPage,
+    not_found_output,
+    page_url,
+    rebase_authored_link,
+    relative_href,
+    root_prefix,
+)
 
 DESCRIPTION_LENGTH = 160
 
@@ -251,7 +259,12 @@ class PageRenderer:
         language = self.site.languages[page_plan.lang]
         rendered = self.markdown_of(page_plan.page)
         context = RenderContext(self.site, page_plan, language)
-        body = fill_directives(rendered.html, [DIRECTIVES[d.name](context, d) for d in rendered.directives])
+        # Links are rebased before the directives are filled in: those make their own links.
+        languages = self.site.config.languages
+        authored = rewrite_links(
+            rendered.html, lambda href: rebase_authored_link(href, page_plan.lang, page_plan.slug, languages)
+        )
+        body = fill_directives(authored, [DIRECTIVES[d.name](context, d) for d in rendered.directives])
         html = self.site.theme.render("page.html", self.page_context(page_plan, language, rendered, body))
         return html.encode("utf-8")
 
@@ -629,7 +642,7 @@ DIRECTIVES["relays"] = render_relay_list
 
 def special_page_outputs(site: Site) -> list[str]:
     """The names special_pages writes."""
-    return ["index.html", *(f"{code}/404.html" for code in site.languages), "404.html"]
+    return ["index.html", *(not_found_output(code) for code in site.languages), "404.html"]
 
 
 def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
@@ -655,8 +668,8 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
     base_path = _base_path(config.base_url)
     for code, language in site.languages.items():
         html = site.theme.render("404.html", renderer.common_context(f"{code}/404", language, root=base_path))
-        files[f"{code}/404.html"] = html.encode("utf-8")
-    files["404.html"] = files[f"{config.default_language}/404.html"]
+        files[not_found_output(code)] = html.encode("utf-8")
+    files["404.html"] = files[not_found_output(config.default_language)]
     return files
 
 

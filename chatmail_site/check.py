@@ -1,8 +1,10 @@
 """Link checking of a built site: every internal link, anchor and asset must resolve.
 
-The rules are those of the web server that publishes the site: an extensionless URL is served
-by its .html file, a URL ending in `/` by the folder's index.html, and a query string does not
-change which file answers. A link with a scheme (https:, mailto:, DCACCOUNT: …) leaves the
+The rules are those of the plainest web server that publishes the site: a URL names a file,
+a URL ending in `/` is served by the folder's index.html, and a query string does not change
+which file answers. Nothing is rewritten: `de/chatmail` is not `de/chatmail.html`. A link to
+a folder must end in `/`: without it a server answers with a redirect, and a chatmail relay's
+web server redirects to its internal port, which readers cannot reach. A link with a scheme (https:, mailto:, DCACCOUNT: …) leaves the
 site; it is only checked on request, over the network.
 """
 
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .urls import output_of_url
 
 # Attributes that hold one URL, by element.
 URL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -157,17 +161,20 @@ class SiteLinks:
         if path.startswith("/"):
             if not (path + "/").startswith(self.base_path):
                 return f"outside the site's base path {self.base_path}"
-            target = self.target_file(path[len(self.base_path) :], "")
+            resolved = self.resolve(path[len(self.base_path) :], "")
         elif ERROR_PAGE.search(link.page) and path:
             return "relative link on an error page, which is shown at any address; start it with /"
         elif not path:
-            target = link.page
+            resolved = link.page
         else:
-            target = self.target_file(path, posixpath.dirname(link.page))
-        if target is None:
-            return "no such page or file"
-        if target.startswith("../"):
+            resolved = self.resolve(path, posixpath.dirname(link.page))
+        if resolved.startswith("../") or resolved == "..":
             return "leads outside the site root"
+        target = output_of_url(resolved)
+        if target not in self.files:
+            if output_of_url(resolved + "/") in self.files:
+                return f"a folder without its trailing slash: link to `{parts.path}/`"
+            return "no such page or file"
         fragment = unquote(parts.fragment)
         # "#top" needs no element: browsers scroll to the top of the page for it.
         checks_fragment = fragment and fragment != "top" and target.endswith(".html")
@@ -175,17 +182,14 @@ class SiteLinks:
             return f"no element with id `{fragment}` in {target}"
         return None
 
-    def target_file(self, path: str, from_dir: str) -> str | None:
-        """The file that answers `path` seen from `from_dir`, by the server's URL rules."""
+    @staticmethod
+    def resolve(path: str, from_dir: str) -> str:
+        """The site path `path` names from `from_dir`; a folder keeps its trailing slash."""
         joined = posixpath.normpath(posixpath.join(from_dir, path)) if path else from_dir
-        if joined.startswith("../") or joined == "..":
-            return "../"
-        joined = "" if joined == "." else joined
-        if path.endswith("/") or not joined:
-            candidates = [posixpath.join(joined, "index.html")]
-        else:
-            candidates = [joined, joined + ".html", joined + "/index.html"]
-        return next((candidate for candidate in candidates if candidate in self.files), None)
+        if joined in (".", ""):
+            return ""
+        folder = path.endswith("/") or path in ("", ".", "..") or path.endswith(("/.", "/.."))
+        return joined + "/" if folder and not joined.endswith("/") else joined
 
     def external_links(self) -> dict[str, list[str]]:
         """Outside web addresses (http and https) → the pages that link to them."""

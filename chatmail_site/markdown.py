@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from html import unescape
+from html import escape, unescape
 from xml.etree import ElementTree
 
 import markdown
@@ -280,6 +280,20 @@ _FLOAT_STYLE = re.compile(r"""\sstyle=(["'])\s*float\s*:\s*(left|right)\s*;?\s*\
 
 def _float_to_class(match: re.Match[str]) -> str:
     return ' class="float-end"' if match.group(2).lower() == "right" else ' class="float-start"'
+
+
+# A link or image address in sanitized HTML, which always quotes attributes with `"`.
+_LINK_ATTRIBUTE = re.compile(r'(<(?:a|img)\s[^>]*?\b(?:href|src)=")([^"]*)(")')
+
+
+def rewrite_links(html: str, rewrite: Callable[[str], str]) -> str:
+    """Apply `rewrite` to every link and image address of sanitized HTML."""
+
+    def replace(match: re.Match[str]) -> str:
+        address = rewrite(unescape(match.group(2)))
+        return match.group(1) + escape(address, quote=True) + match.group(3)
+
+    return _LINK_ATTRIBUTE.sub(replace, html)
 
 
 def sanitize_html(html: str) -> str:

@@ -33,7 +33,7 @@ from .output import gzip_bytes
 from .relayini import RelayIni, line_of_key, load_relay_ini
 from .relays_render import load_relays
 from .servers import Relay
-from .urls import LocatedPage, page_url, relative_href
+from .urls import NOT_FOUND_SLUG, LocatedPage, not_found_output, page_of_output, page_url, relative_href
 
 if TYPE_CHECKING:
     from .build import PageRenderer, Site, SitePlan
@@ -50,7 +50,6 @@ _MIB = 1024**2
 _GIB = 1024**3
 # At most one decimal: "1.5 GB", "30 MB".
 _SIZE_FORMAT = "#,##0.#"
-_PAGE_OUTPUT = re.compile(r"^(?P<lang>[^/]+)/(?P<slug>.+)\.html$")
 
 
 @dataclass(frozen=True)
@@ -284,10 +283,14 @@ def deploy_plan(
     production defaults (a test serves the same build on 127.0.0.1 without TLS).
     """
     pages: dict[str, set[str]] = {lang: set() for lang in config.languages}
-    for name in outputs:
-        match = _PAGE_OUTPUT.match(name)
-        if match and match["lang"] in pages:
-            pages[match["lang"]].add(match["slug"])
+    names = set(outputs)
+    for name in names:
+        page = page_of_output(name)
+        if page is not None and page[0] in pages:
+            pages[page[0]].add(page[1])
+    for lang, slugs in pages.items():
+        if not_found_output(lang) in names:
+            slugs.add(NOT_FOUND_SLUG)
     return DeployPlan(
         domain=fronted.domain,
         languages=config.languages,

@@ -4,9 +4,9 @@ The server answers from an in-memory snapshot of the last good build (path → b
 from the disk, so a reader never sees a half-written state, and nothing outside the build
 can be served. It writes nothing either: build/ is left as `chatmail-site build` made it.
 
-URLs follow the deploy config: `/de/chatmail` is de/chatmail.html, `/de/` is de/index.html,
-a missing page answers 404 with its language's 404 page, and `/` redirects to the language
-the browser asks for. HTML responses (and only those of the preview) get a small script that
+URLs follow the standalone nginx config: `/de/chatmail/` is de/chatmail/index.html, `/de/chatmail`
+redirects to it, a missing page answers 404 with its language's 404 page, and `/` redirects to
+the language the browser asks for. Nothing is rewritten, as on the plainest static host. HTML responses (and only those of the preview) get a small script that
 listens on a server-sent event stream: `reload` reloads the page, `error` shows the build's
 diagnostics over it, `ok` clears them.
 """
@@ -36,6 +36,7 @@ from watchdog.observers import Observer
 from .errors import Diagnostic, Severity
 from .incremental import IncrementalBuilder, Outcome
 from .negotiate import negotiate
+from .urls import INDEX_SLUG, not_found_output, output_of_url, page_of_output
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PREVIEW_PREFIX = "/__chatmail_site/"
@@ -236,10 +237,11 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         relative = "/".join(segments)
         if raw_path.endswith("/"):
-            found = lookup(state, relative + "/index.html")
+            found = lookup(state, output_of_url(relative + "/"))
         else:
-            found = lookup(state, relative) or lookup(state, relative + ".html")
-            if found is None and lookup(state, relative + "/index.html"):
+            found = lookup(state, relative)
+            if found is None and lookup(state, output_of_url(relative + "/")):
+                # As every static server does: the page's relative links need the slash.
                 self._redirect(HTTPStatus.MOVED_PERMANENTLY, raw_path + "/")
                 return
         if found is not None:
@@ -254,7 +256,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, "text/plain; charset=utf-8", b"not found\n", send_body)
 
     def _reader_language(self, state: PreviewState) -> str:
-        languages = sorted({name.split("/")[0] for name in state.files if name.endswith("/index.html")})
+        homes = (page_of_output(name) for name in state.files)
+        languages = sorted(home[0] for home in homes if home is not None and home[1] == INDEX_SLUG)
         return negotiate(self.headers.get("Accept-Language", ""), languages, state.default_language)
 
     def _redirect(self, status: HTTPStatus, location: str) -> None:
@@ -332,7 +335,7 @@ def lookup(state: PreviewState, name: str) -> tuple[str, bytes] | None:
 def not_found_page(state: PreviewState, segments: list[str]) -> tuple[str, bytes] | None:
     """The 404 page for a missing URL: its language's, else the default language's."""
     for language in (*segments[:1], state.default_language):
-        found = lookup(state, f"{language}/404.html")
+        found = lookup(state, not_found_output(language))
         if found is not None:
             return found
     return lookup(state, "404.html")

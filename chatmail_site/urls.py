@@ -1,12 +1,17 @@
 """Site-relative URLs of pages and the relative links between them.
 
-Every link a page carries is relative, so the output works under any base path; these pure
-functions are shared by everything that plans or renders pages.
+Every page is a folder with an index.html (`de/chatmail/` is `de/chatmail/index.html`), so any
+server that maps a folder to its index.html serves the site as it is: a plain nginx, Apache or
+Caddy, a bucket, GitHub Pages, or a chatmail relay's own web server, none of which rewrite
+URLs. Every link a page carries is relative, so the output works under any base path. These
+pure functions are shared by everything that plans, renders, checks or serves pages, so a new
+kind of page follows the same shape by calling them.
 """
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Collection
 from functools import lru_cache
 
 INDEX_SLUG = "index"
@@ -15,13 +20,40 @@ INDEX_SLUG = "index"
 _SPECIAL_SEGMENTS = frozenset({"", ".", ".."})
 
 
+INDEX_FILE = "index.html"
+NOT_FOUND_SLUG = "404"
+
+
 def page_url(lang: str, slug: str) -> str:
-    """The site-relative, extensionless URL of a page: `de/chatmail`, or `de/` for the index."""
-    return f"{lang}/" if slug == INDEX_SLUG else f"{lang}/{slug}"
+    """The site-relative folder URL of a page: `de/chatmail/`, or `de/` for the index."""
+    return f"{lang}/" if slug == INDEX_SLUG else f"{lang}/{slug}/"
 
 
 def page_output(lang: str, slug: str) -> str:
-    return f"{lang}/{slug}.html"
+    """The file that answers a page's URL: `de/chatmail/index.html`, `de/index.html`."""
+    return output_of_url(page_url(lang, slug))
+
+
+def output_of_url(url: str) -> str:
+    """The file a folder-mapping server answers a URL with: `a/b/` → `a/b/index.html`."""
+    return url + INDEX_FILE if url.endswith("/") or not url else url
+
+
+def page_of_output(name: str) -> tuple[str, str] | None:
+    """(language, slug) of a page's output file, or None for any other file.
+
+    `de/index.html` → (de, index), `de/servers/x.org/index.html` → (de, servers/x.org).
+    """
+    folder, _, file = name.rpartition("/")
+    if file != INDEX_FILE or not folder:
+        return None
+    lang, _, slug = folder.partition("/")
+    return lang, slug or INDEX_SLUG
+
+
+def not_found_output(lang: str) -> str:
+    """A language's 404 page: a plain file, since servers show it at any address."""
+    return f"{lang}/{NOT_FOUND_SLUG}.html"
 
 
 class LocatedPage:
@@ -99,3 +131,55 @@ def root_prefix(from_url: str) -> str:
     """The relative path from a page back to the site root ("", "../", "../../")."""
     depth = from_url.rstrip("/").count("/") + (1 if from_url.endswith("/") else 0)
     return "../" * depth
+
+
+# Source files as authors name them in links: `donate.md` (as in MkDocs) or `donate.html`.
+_SOURCE_SUFFIXES = (".md", ".html")
+
+
+def rebase_authored_link(href: str, page_lang: str, page_slug: str, languages: Collection[str]) -> str:
+    """An author's relative link, written as between the files of content/, for a page's URL.
+
+    Authors link pages as the files lie: from content/en/chatmail.md, `donate`, `donate.md`
+    and `../de/chatmail` name pages and `../assets/logo.png` a file. Pages are published as
+    folders one level deeper, so each such link is resolved from the source file's folder
+    and made relative to the page's own URL: `donate` becomes `../donate/`. Links with a
+    scheme, links from the site root and fragment-only links are left as they are.
+    """
+    if not href or href.startswith(("/", "#", "?")) or _has_scheme(href):
+        return href
+    path, mark, rest = _split_path(href)
+    source_folder = posixpath.dirname(f"{page_lang}/{page_slug}")
+    resolved = posixpath.normpath(posixpath.join(source_folder, path))
+    if resolved == ".." or resolved.startswith("../"):
+        return href  # leaves the site: the link check reports it
+    lang, _, slug = resolved.partition("/")
+    if resolved == ".":
+        target = ""  # the site root
+    elif lang in languages:
+        target = page_url(lang, _page_slug(slug))
+    else:
+        target = resolved + "/" if path.endswith("/") and resolved != "." else resolved
+    return relative_href(page_url(page_lang, page_slug), target) + mark + rest
+
+
+def _page_slug(path: str) -> str:
+    for suffix in _SOURCE_SUFFIXES:
+        if path.endswith(suffix):
+            path = path[: -len(suffix)]
+            break
+    path = path.rstrip("/")
+    if path == INDEX_SLUG or not path:
+        return INDEX_SLUG
+    return path[: -len("/" + INDEX_SLUG)] if path.endswith("/" + INDEX_SLUG) else path
+
+
+def _split_path(href: str) -> tuple[str, str, str]:
+    """`a/b?x#y` → (`a/b`, `?`, `x#y`); the mark is "" when there is no query or fragment."""
+    cut = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+    return href[:cut], href[cut : cut + 1], href[cut + 1 :]
+
+
+def _has_scheme(href: str) -> bool:
+    scheme, colon, _ = href.partition(":")
+    return bool(colon) and "/" not in scheme and "?" not in scheme and "#" not in scheme

@@ -53,10 +53,10 @@ def test_a_german_browser_lands_on_the_german_pages(served: ServedSite, german_p
 
 
 def test_the_language_switcher_opens_the_same_page_in_french(served: ServedSite, browser_page: Page):
-    browser_page.goto(served.url("/de/chatmail"))
+    browser_page.goto(served.url("/de/chatmail/"))
     switcher = browser_page.get_by_role("navigation", name="Sprachen")
     switcher.get_by_role("link", name="Français").click()
-    browser_page.wait_for_url(served.url("/fr/chatmail"))
+    browser_page.wait_for_url(served.url("/fr/chatmail/"))
     assert browser_page.evaluate(HTML_LANG) == "fr"
 
 
@@ -76,11 +76,11 @@ def test_each_relay_page_shows_its_qr_code_and_joins_with_its_invite(
 def test_the_donate_button_leads_to_the_donate_page_of_the_same_language(
     served: ServedSite, browser_page: Page
 ):
-    browser_page.goto(served.url("/fr/chatmail"))
+    browser_page.goto(served.url("/fr/chatmail/"))
     donate = browser_page.locator(".site-header .donate-button")
     assert donate.is_visible()
     donate.click()
-    browser_page.wait_for_url(served.url("/fr/donate"))
+    browser_page.wait_for_url(served.url("/fr/donate/"))
     assert browser_page.evaluate(HTML_LANG) == "fr"
 
 

@@ -19,11 +19,8 @@ TRANSLATED = ("en", "de", "fr", "nl")  # sk and id have no pages: they get fallb
 
 
 def resolve(page_output: str, href: str, files: Collection[str] = ()) -> str:
-    """The output file a relative, extensionless link from a page leads to.
-
-    A name with a dot may be a file (style.css) or a page (servers/nine.testrun.org); the
-    built files decide, as the web server does with `try_files $uri $uri.html`.
-    """
+    """The output file a relative link from a page leads to, as a plain static server finds it:
+    a link ending in `/` is the folder's index.html, any other names a file."""
     url_dir = posixpath.dirname(page_output)
     path, _, _ = href.partition("#")
     if not path:
@@ -31,34 +28,33 @@ def resolve(page_output: str, href: str, files: Collection[str] = ()) -> str:
     target = posixpath.normpath(posixpath.join(url_dir, path))
     if path.endswith("/") or path == ".":
         return posixpath.join(target, "index.html")
-    if target in files or target.endswith(".html"):
-        return target
-    return target + ".html"
+    return target
 
 
 def test_every_language_has_every_page(bundled_build: BuildResult):
     assert bundled_build.diagnostics.errors == []
     for lang in LANGUAGES:
-        for slug in ("index", "chatmail", "donate", "404"):
-            assert f"{lang}/{slug}.html" in bundled_build.files
+        expected = ("index.html", "chatmail/index.html", "donate/index.html", "404.html")
+        for output in expected:
+            assert f"{lang}/{output}" in bundled_build.files
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_pages_declare_language_direction_and_head(bundled_build: BuildResult, lang: str):
-    html = parse_html(bundled_build.files[f"{lang}/chatmail.html"])
+    html = parse_html(bundled_build.files[f"{lang}/chatmail/index.html"])
     assert html.find("html").attrs == {"lang": lang, "dir": "ltr"}
     assert html.find("title").text.strip()
     assert html.find("meta", name="viewport").attrs["content"].startswith("width=device-width")
     assert len(html.find("meta", name="description").attrs["content"]) <= 160
-    assert html.find("link", rel="canonical").attrs["href"] == "chatmail"
+    assert html.find("link", rel="canonical").attrs["href"] == "./"
 
 
 def test_cta_button_leads_to_the_same_languages_donate_page(bundled_build: BuildResult):
     for lang in LANGUAGES:
-        output = f"{lang}/chatmail.html"
+        output = f"{lang}/chatmail/index.html"
         buttons = parse_html(bundled_build.files[output]).find_all("a", class_="cta-button")
         targets = {resolve(output, b.attrs["href"]) for b in buttons}
-        assert f"{lang}/donate.html" in targets
+        assert f"{lang}/donate/index.html" in targets
 
 
 def test_selfhosted_anchor_exists_where_the_index_links_to_it(bundled_build: BuildResult):

@@ -279,7 +279,7 @@ def test_a_deleted_output_file_is_written_again(site: Path, tmp_path: Path):
     out = tmp_path / "out"
     assert build_into(site, out) == 0
     clean = tree(out)
-    (out / "fr/chatmail.html").unlink()
+    (out / "fr/chatmail/index.html").unlink()
     assert build_into(site, out) == 0
     assert tree(out) == clean
 

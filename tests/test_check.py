@@ -47,10 +47,10 @@ def test_a_built_output_folder_is_checked_as_published(
     assert main(["build", "--site", str(bundled_copy), "--out", str(out)]) == 0
     capsys.readouterr()
     assert run_check(capsys, "--site", str(bundled_copy), "--out", str(out)) == (0, [])
-    (out / "de" / "donate.html").unlink()
+    (out / "de" / "donate" / "index.html").unlink()
     status, lines = run_check(capsys, "--site", str(bundled_copy), "--out", str(out))
     assert status == 1
-    assert "de/index.html: donate: no such page or file" in lines
+    assert "de/index.html: donate/: no such page or file" in lines
 
 
 def test_broken_page_link_missing_anchor_and_missing_image_are_reported_exactly(
@@ -67,8 +67,8 @@ def test_broken_page_link_missing_anchor_and_missing_image_are_reported_exactly(
     status, lines = run_check(capsys, "--site", str(site))
     assert status == 1
     assert lines == [
-        "en/index.html: missing-page: no such page or file",
-        "en/index.html: other#nowhere: no element with id `nowhere` in en/other.html",
+        "en/index.html: missing-page/: no such page or file",
+        "en/index.html: other/#nowhere: no element with id `nowhere` in en/other/index.html",
         "en/index.html: ../assets/missing.png: no such page or file",
     ]
 
@@ -83,13 +83,13 @@ def test_a_site_that_does_not_build_fails_the_check(tmp_path: Path, capsys: pyte
 ERROR_PAGE_FILES = {
     "index.html": b"<a href='de/'>de</a>",
     "de/index.html": b"<h2 id='start'>Start</h2>",
-    "de/chatmail.html": b"<p>chatmail</p>",
+    "de/chatmail/index.html": b"<p>chatmail</p>",
     "assets/style.css": b"body { background: url(logo.svg) }",
     "assets/logo.svg": b"<svg/>",
 }
 
 
-@pytest.mark.parametrize("link", ["/de/", "/de/#start", "/de/chatmail", "/assets/style.css", "/"])
+@pytest.mark.parametrize("link", ["/de/", "/de/#start", "/de/chatmail/", "/assets/style.css", "/"])
 def test_error_page_links_from_the_site_root_resolve_against_the_root(link: str):
     files = {**ERROR_PAGE_FILES, "de/404.html": f"<a href='{link}'>x</a>".encode()}
     assert check_links(files) == []
@@ -111,11 +111,11 @@ def test_error_page_links_that_fail_from_any_address_are_reported(link: str, rea
 @pytest.mark.parametrize(
     "link",
     [
-        "chatmail",
-        "chatmail.html",
+        "chatmail/",
+        "chatmail/index.html",
         "./",
         "../de/",
-        "chatmail?utm=1",
+        "chatmail/?utm=1",
         "../index.html",
         "#start",
         "mailto:a@b.c",
@@ -126,8 +126,25 @@ def test_url_rules_of_the_server(link: str):
     assert check_links(files) == []
 
 
+@pytest.mark.parametrize(
+    ("link", "reason"),
+    [
+        # A plain static server rewrites nothing: no extension is added.
+        ("chatmail.html", "no such page or file"),
+        ("../de/index", "no such page or file"),
+        # It redirects a folder without its slash, and a relay's server to an inner port.
+        ("chatmail", "a folder without its trailing slash: link to `chatmail/`"),
+        ("chatmail?utm=1", "a folder without its trailing slash: link to `chatmail/`"),
+        ("/de/chatmail", "a folder without its trailing slash: link to `/de/chatmail/`"),
+    ],
+)
+def test_links_that_need_a_rewriting_server_are_reported(link: str, reason: str):
+    files = {**ERROR_PAGE_FILES, "de/page.html": f"<a href='{link}'>x</a>".encode()}
+    assert check_links(files) == [BrokenLink("de/page.html", link, reason)]
+
+
 def test_links_under_a_base_path_resolve_below_it():
-    files = {**ERROR_PAGE_FILES, "de/404.html": b"<a href='/sub/de/chatmail'>x</a><a href='/de/'>y</a>"}
+    files = {**ERROR_PAGE_FILES, "de/404.html": b"<a href='/sub/de/chatmail/'>x</a><a href='/de/'>y</a>"}
     assert check_links(files, base_path="/sub/") == [
         BrokenLink("de/404.html", "/de/", "outside the site's base path /sub/")
     ]

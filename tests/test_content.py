@@ -110,7 +110,7 @@ def test_translated_key_gets_did_you_mean_and_title_falls_back(make_site):
     assert unknown.message == "unknown front-matter key `titre`"
     assert unknown.hint == "did you mean `title`?"
     assert "using the en page's title" in next(d for d in found if "no `title`" in d.message).message
-    assert "<title>Chatmail for messaging" in result.files["fr/chatmail.html"].decode()
+    assert "<title>Chatmail for messaging" in result.files["fr/chatmail/index.html"].decode()
     assert not result.diagnostics.failed() and result.diagnostics.failed(strict=True)
 
 
@@ -123,7 +123,7 @@ def test_every_seed_builds_as_it_is(make_site):
     assert result.diagnostics.errors == []
     assert {d.path for d in result.diagnostics.warnings} == {"content/fr/chatmail.md"}
     for lang in languages.values():
-        assert f'<html lang="{lang}"' in result.files[f"{lang}/chatmail.html"].decode()
+        assert f'<html lang="{lang}"' in result.files[f"{lang}/chatmail/index.html"].decode()
 
 
 def test_all_problems_are_reported_at_once(make_site):

@@ -189,7 +189,7 @@ def test_negotiation_agrees_with_the_preview_server(nginx: RunningNginx, accept_
     ("path", "language", "slug"),
     [
         ("/de/chatmail", "de", "chatmail"),
-        ("/de/chatmail.html", "de", "chatmail"),
+        ("/de/chatmail/index.html", "de", "chatmail"),
         ("/de/", "de", "index"),
         ("/fr/chatmail", "fr", "chatmail"),
         ("/en/", "en", "index"),
@@ -216,7 +216,7 @@ def test_language_root_without_slash_redirects_once(nginx: RunningNginx):
     ("path", "language"),
     [
         ("/de/missing", "de"),
-        ("/fr/missing.html", "fr"),
+        ("/fr/missing/index.html", "fr"),
         ("/nl/missing", "nl"),
         ("/missing", "en"),
         ("/assets/missing.css", "en"),
@@ -311,7 +311,7 @@ def test_well_known_files_are_refused_when_disabled(web_root, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/.env", "/de/.secret.html", "/de/.secret", "/deploy/nginx/README.md", "/deploy/", "/deploy"]
+    "path", ["/.env", "/de/.secret/index.html", "/de/.secret", "/deploy/nginx/README.md", "/deploy/", "/deploy"]
 )
 def test_dotfiles_and_deploy_folder_are_refused(nginx: RunningNginx, path):
     response, body = nginx.request("GET", path)

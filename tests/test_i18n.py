@@ -113,7 +113,7 @@ def test_a_translation_that_breaks_a_placeholder_is_reported_and_not_used(bundle
     warnings = [d for d in result.diagnostics.warnings if d.path.endswith("fr/LC_MESSAGES/messages.po")]
     assert len(warnings) == 1 and msgid in warnings[0].message
     assert warnings[0].line > 0
-    assert "Read the original (anglais)" in result.files["fr/chatmail.html"].decode()
+    assert "Read the original (anglais)" in result.files["fr/chatmail/index.html"].decode()
 
 
 def test_a_broken_catalog_is_an_error_at_its_line(bundled_site: Path) -> None:

@@ -57,7 +57,7 @@ def test_body_edit_renders_only_that_page(builder: IncrementalBuilder, bundled_s
     outcome = rebuild(builder, name)
     assert not outcome.full
     assert outcome.rendered == 1
-    assert b"Une phrase de plus." in builder.current.files["fr/donate.html"]
+    assert b"Une phrase de plus." in builder.current.files["fr/donate/index.html"]
     assert_same_as_full_build(builder, bundled_site)
 
 
@@ -69,7 +69,7 @@ def test_original_edit_renders_its_translations_and_fallbacks(
     assert not outcome.full
     languages = builder.current.site.config.languages
     assert outcome.rendered == len(languages)  # en, its translations (outdated now), fallbacks
-    assert b"One more sentence." in builder.current.files["sk/donate.html"]  # a fallback
+    assert b"One more sentence." in builder.current.files["sk/donate/index.html"]  # a fallback
     assert_same_as_full_build(builder, bundled_site)
 
 
@@ -83,7 +83,7 @@ def test_template_edit_renders_only_the_outputs_using_it(
     outcome = rebuild(builder, name)
     assert not outcome.full
     assert 0 < outcome.rendered < len(builder.current.dependencies)
-    assert b"<!-- f -->" in builder.current.files["de/servers/nine.testrun.org.html"]
+    assert b"<!-- f -->" in builder.current.files["de/servers/nine.testrun.org/index.html"]
     assert_same_as_full_build(builder, bundled_site)
 
 

@@ -175,7 +175,7 @@ def test_preview_path_build_stays_under_its_base(bundled_site: Path):
 
 def test_preview_path_sets_canonical_and_alternates(bundled_site: Path):
     result = build_site(bundled_site, base_url=BASE)
-    page = parse_html(result.files["de/chatmail.html"])
+    page = parse_html(result.files["de/chatmail/index.html"])
     assert page.find("link", rel="canonical").attrs["href"] == BASE + "de/chatmail"
     alternates = {e.attrs["hreflang"]: e.attrs["href"] for e in page.find_all("link", rel="alternate")}
     assert alternates["x-default"] == BASE + "en/chatmail"

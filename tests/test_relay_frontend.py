@@ -91,14 +91,14 @@ def built(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("slug", RELAY_PAGES)
 def test_relay_pages_exist_in_every_language(built: Path, language, slug):
-    html = (built / language / f"{slug}.html").read_text(encoding="utf-8")
+    html = (built / language / slug / "index.html").read_text(encoding="utf-8")
     assert f'<html lang="{language}"' in html
     assert DOMAIN in html
     assert f'hreflang="{language}"' in html
 
 
 def test_relay_home_has_the_invite_button_and_a_qr_code_that_decodes_to_the_invite(built: Path):
-    html = (built / "en" / "relay.html").read_text(encoding="utf-8")
+    html = (built / "en" / "relay" / "index.html").read_text(encoding="utf-8")
     assert re.search(
         rf'<a class="cta-button[^"]*" href="{re.escape(INVITE)}">Get a chat profile on {DOMAIN}</a>', html
     )
@@ -107,7 +107,7 @@ def test_relay_home_has_the_invite_button_and_a_qr_code_that_decodes_to_the_invi
 
 
 def test_info_page_shows_the_ini_limits_in_english(built: Path):
-    text = text_of((built / "en" / "relay" / "info.html").read_bytes())
+    text = text_of((built / "en" / "relay" / "info" / "index.html").read_bytes())
     assert "Up to 60 messages per minute" in text
     assert "500 MB per chat profile" in text
     assert "Messages of up to 30 MB" in text
@@ -123,12 +123,12 @@ def test_numbers_and_units_follow_the_locale(tmp_path):
     catalog.write_text(GERMAN_CATALOG, encoding="utf-8")
     result = build_site(site)
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
-    german = text_of(result.files["de/relay/info.html"])
+    german = text_of(result.files["de/relay/info/index.html"])
     assert "Postfachgröße" in german
     assert "1,5 GB pro" not in german  # the sentence stays English until translated
     assert "1,5 GB per chat profile" in german
     assert "after 1 Tag," in german
-    english = text_of(result.files["en/relay/info.html"])
+    english = text_of(result.files["en/relay/info/index.html"])
     assert "1.5 GB per chat profile" in english
     assert "after 1 day," in english
 
@@ -142,7 +142,7 @@ def test_sizes_switch_to_gigabytes_from_one_gibibyte():
 
 
 def test_privacy_page_names_the_operator(built: Path):
-    html = (built / "de" / "relay" / "privacy.html").read_text(encoding="utf-8")
+    html = (built / "de" / "relay" / "privacy" / "index.html").read_text(encoding="utf-8")
     assert '<a href="mailto:privacy@example.org">privacy@example.org</a>' in html
     assert (
         '<address class="relay-contact-postal">Example Relay Association e.V.<br>Represented by the board<br>'
@@ -199,7 +199,7 @@ def test_fronting_a_relay_of_servers_yaml_uses_its_defaults_and_asks_for_contact
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
     (warning,) = [d for d in result.diagnostics if d.severity is Severity.WARNING]
     assert (warning.path, warning.line) == (str(site / "site.yaml"), 8)
-    assert "100 MB per chat profile" in text_of(result.files["en/relay/info.html"])
+    assert "100 MB per chat profile" in text_of(result.files["en/relay/info/index.html"])
 
 
 @pytest.mark.parametrize(
@@ -277,9 +277,9 @@ def test_root_redirects_to_the_reader_language(nginx: RunningNginx, accept_langu
 @pytest.mark.nginx
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("slug", RELAY_PAGES)
-def test_relay_pages_are_served_at_extensionless_urls(nginx: RunningNginx, built: Path, language, slug):
-    page = (built / language / f"{slug}.html").read_bytes()
-    for path in (f"/{language}/{slug}", f"/{language}/{slug}.html"):
+def test_relay_pages_are_served_at_folder_urls(nginx: RunningNginx, built: Path, language, slug):
+    page = (built / language / slug / "index.html").read_bytes()
+    for path in (f"/{language}/{slug}/", f"/{language}/{slug}/index.html"):
         response, body = nginx.request("GET", path)
         assert (response.status, body) == (200, page), path
         assert response.getheader("Content-Type") == "text/html; charset=utf-8"
@@ -289,10 +289,10 @@ def test_relay_pages_are_served_at_extensionless_urls(nginx: RunningNginx, built
 
 @pytest.mark.nginx
 def test_gzip_clients_get_the_precompressed_page(nginx: RunningNginx, built: Path):
-    response, body = nginx.request("GET", "/fr/relay/info", {"Accept-Encoding": "gzip"})
+    response, body = nginx.request("GET", "/fr/relay/info/", {"Accept-Encoding": "gzip"})
     assert response.status == 200
     assert response.getheader("Content-Encoding") == "gzip"
-    assert body == (built / "fr" / "relay" / "info.html.gz").read_bytes()
+    assert body == (built / "fr" / "relay" / "info" / "index.html.gz").read_bytes()
     assert_security_headers(response)
 
 

@@ -240,7 +240,7 @@ def test_a_note_shows_only_in_its_own_language(bundled_site: Path) -> None:
     result = build_site(bundled_site)
     assert result.diagnostics.errors == []
     assert "Betrieben von einem kleinen Verein." in relay_list_text(result, chatmail_page("de"))
-    assert "Betrieben von einem kleinen Verein." in result.files["de/servers/mehl.cloud.html"].decode()
+    assert "Betrieben von einem kleinen Verein." in result.files["de/servers/mehl.cloud/index.html"].decode()
     for lang in ("en", "fr", "nl"):
         assert "Betrieben" not in relay_list_text(result, chatmail_page(lang))
 

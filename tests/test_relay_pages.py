@@ -54,7 +54,7 @@ def test_the_inline_svg_decodes_to_the_invite(bundled_build: BuildResult, relay:
 @pytest.mark.parametrize("relay", RELAYS, ids=RELAY_IDS)
 def test_the_join_button_and_the_download_link(bundled_build: BuildResult, relay: Relay) -> None:
     for lang in LANGUAGES:
-        url = f"{lang}/servers/{relay.ascii_domain}"
+        url = f"{lang}/servers/{relay.ascii_domain}/"
         html = parse_html(relay_page(bundled_build, lang, relay))
         join = html.find("a", class_="cta-button relay-join-button")
         assert join.attrs["href"] == relay.invite_uri
@@ -68,12 +68,14 @@ def test_the_join_button_and_the_download_link(bundled_build: BuildResult, relay
         assert relay.domain in label
 
 
-def test_links_from_a_relay_page_reach_the_site_two_folders_up(bundled_build: BuildResult) -> None:
-    html = parse_html(relay_page(bundled_build, "de", RELAYS[0]))
+def test_links_from_a_relay_page_reach_the_site_three_folders_up(bundled_build: BuildResult) -> None:
+    relay = RELAYS[0]
+    html = parse_html(relay_page(bundled_build, "de", relay))
     stylesheet = html.find("link", rel="stylesheet").attrs["href"]
-    assert stylesheet.startswith("../../assets/")
-    assert posixpath.normpath(posixpath.join("de/servers", stylesheet)) in bundled_build.files
-    assert html.find("a", class_="brand").attrs["href"] == "../../de/"
+    assert stylesheet.startswith("../../../assets/")
+    page_folder = f"de/servers/{relay.ascii_domain}"
+    assert posixpath.normpath(posixpath.join(page_folder, stylesheet)) in bundled_build.files
+    assert html.find("a", class_="brand").attrs["href"] == "../../../de/"
 
 
 def test_relay_pages_are_alternates_of_each_other(bundled_build: BuildResult) -> None:
@@ -85,14 +87,14 @@ def test_relay_pages_are_alternates_of_each_other(bundled_build: BuildResult) ->
     }
     themed = [lang for lang in LANGUAGES if lang == "en" or (REPO_ROOT / "locales" / lang).is_dir()]
     assert len(themed) < len(LANGUAGES), "the bundled site should offer a language without catalog"
-    expected = {lang: f"../../{lang}/servers/{relay.ascii_domain}" for lang in themed}
-    expected["fr"] = relay.ascii_domain
-    expected["x-default"] = f"../../en/servers/{relay.ascii_domain}"
+    expected = {lang: f"../../../{lang}/servers/{relay.ascii_domain}/" for lang in themed}
+    expected["fr"] = "./"
+    expected["x-default"] = f"../../../en/servers/{relay.ascii_domain}/"
     assert alternates == expected
-    assert html.find("link", rel="canonical").attrs["href"] == relay.ascii_domain
+    assert html.find("link", rel="canonical").attrs["href"] == "./"
     assert not html.find_all("meta", name="robots")
     switcher = html.find_all("a", hreflang="nl", lang="nl")
-    assert switcher[0].attrs["href"] == f"../../nl/servers/{relay.ascii_domain}"
+    assert switcher[0].attrs["href"] == f"../../../nl/servers/{relay.ascii_domain}/"
 
 
 @pytest.mark.parametrize(
@@ -138,12 +140,12 @@ def test_an_unlisted_relay_has_a_noindex_page_and_nothing_else_public(
 ) -> None:
     files = site_with_unlisted_relay.files
     for lang in LANGUAGES:
-        html = parse_html(files[f"{lang}/servers/hidden.example.org.html"])
+        html = parse_html(files[f"{lang}/servers/hidden.example.org/index.html"])
         assert html.find("meta", name="robots").attrs["content"] == "noindex"
         assert html.find("a", class_="cta-button relay-join-button").attrs["href"] == (
             "DCACCOUNT:https://hidden.example.org/new"
         )
-        assert "hidden.example.org" not in files[f"{lang}/chatmail.html"].decode()
+        assert "hidden.example.org" not in files[f"{lang}/chatmail/index.html"].decode()
     assert "hidden.example.org" not in files["servers.json"].decode()
     assert decode_png(files["qr/hidden.example.org.png"]) == "DCACCOUNT:https://hidden.example.org/new"
     document = json.loads(files["servers.json"])
@@ -192,7 +194,7 @@ def test_an_international_domain_gets_its_page_under_the_ascii_name(
     site = make_site({"content/servers.yaml": "- domain: bücher.example\n"})
     result = build_site(site)
     assert result.diagnostics.errors == []
-    html = result.files["en/servers/xn--bcher-kva.example.html"].decode()
+    html = result.files["en/servers/xn--bcher-kva.example/index.html"].decode()
     assert "<h1>bücher.example</h1>" in html
     assert (
         decode_png(result.files["qr/xn--bcher-kva.example.png"])

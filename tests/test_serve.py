@@ -102,12 +102,16 @@ def test_localhost_is_the_default_address() -> None:
 
 
 def test_pages_follow_the_deploy_url_rules(server: PreviewServer) -> None:
-    page = fetch(server, "/de/chatmail")
+    page = fetch(server, "/de/chatmail/")
     assert page.status == 200
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert page.body.count(RELOAD_TAG) == 1 and page.body.index(RELOAD_TAG) < page.body.rindex(b"</body>")
     assert fetch(server, "/de/").status == 200
     assert fetch(server, "/de").headers["Location"] == "/de/"
+    slashless = fetch(server, "/de/chatmail")
+    assert (slashless.status, slashless.headers["Location"]) == (301, "/de/chatmail/")
+    # Nothing is rewritten: the file name without its folder's slash is no page.
+    assert fetch(server, "/de/chatmail.html").status == 404
     missing = fetch(server, "/fr/no-such-page")
     assert missing.status == 404
     assert missing.body.startswith(RELOAD_TAG) is False and b'lang="fr"' in missing.body
@@ -158,7 +162,7 @@ def test_edit_changes_the_page_and_sends_reload(
     source = bundled_site / "content/de/chatmail.md"
     source.write_text(source.read_text(encoding="utf-8") + "\nEin frisch gespeicherter Satz.\n", "utf-8")
     events.wait_for("reload")
-    assert b"Ein frisch gespeicherter Satz." in fetch(server, "/de/chatmail").body
+    assert b"Ein frisch gespeicherter Satz." in fetch(server, "/de/chatmail/").body
 
 
 def test_error_shows_overlay_keeps_last_good_page_and_clears_when_fixed(
@@ -166,18 +170,18 @@ def test_error_shows_overlay_keeps_last_good_page_and_clears_when_fixed(
 ) -> None:
     source = bundled_site / "content/fr/donate.md"
     good_text = source.read_text(encoding="utf-8")
-    good_page = fetch(server, "/fr/donate").body
+    good_page = fetch(server, "/fr/donate/").body
     source.write_text(good_text.replace("lang: fr", "lang: de"), encoding="utf-8")
     message = events.wait_for("error")
     assert message.startswith("content/fr/donate.md:") and ": error: " in message
-    assert fetch(server, "/fr/donate").body == good_page
+    assert fetch(server, "/fr/donate/").body == good_page
     late_tab = EventStream(server)  # a tab opened while the error stands sees it at once
     assert late_tab.wait_for("error") == message
     late_tab.close()
     source.write_text(good_text + "\nCorrigé.\n", encoding="utf-8")
     events.wait_for("ok")
     events.wait_for("reload")
-    assert b"Corrig" in fetch(server, "/fr/donate").body
+    assert b"Corrig" in fetch(server, "/fr/donate/").body
 
 
 def test_build_output_has_no_preview_script(bundled_site: Path) -> None:

@@ -83,10 +83,10 @@ def test_seeds_copied_in_english_are_untranslated_copies(bundled_site: Path, cap
 
     # The build treats a copy like a fallback: English text, not indexed, no alternates.
     result = build_site(bundled_site)
-    page = parse_html(result.files["sk/chatmail.html"])
+    page = parse_html(result.files["sk/chatmail/index.html"])
     assert page.find("html").attrs["lang"] == "en"
     assert page.find_all("meta", name="robots")
-    en = parse_html(result.files["en/chatmail.html"])
+    en = parse_html(result.files["en/chatmail/index.html"])
     assert "sk" not in {link.attrs["hreflang"] for link in en.find_all("link", rel="alternate")}
 
 
@@ -96,11 +96,11 @@ def test_editing_the_original_makes_its_translation_outdated(bundled_site: Path,
     # Whitespace an editor adds or removes does not change what was translated.
     original.write_text(text.replace("\n", "  \n").replace("## ", "##   "), encoding="utf-8")
     assert states(status_of(bundled_site, capsys))[("chatmail", "de")] == "translated"
-    assert "notice-outdated" not in build_site(bundled_site).files["de/chatmail.html"].decode()
+    assert "notice-outdated" not in build_site(bundled_site).files["de/chatmail/index.html"].decode()
 
     original.write_text(text.replace("Delta Chat", "Delta Chat apps", 1), encoding="utf-8")
     assert states(status_of(bundled_site, capsys))[("chatmail", "de")] == "outdated"
-    page = parse_html(build_site(bundled_site).files["de/chatmail.html"])
+    page = parse_html(build_site(bundled_site).files["de/chatmail/index.html"])
     notice = page.find("aside", class_="notice notice-outdated")
     assert "Das Original dieser Seite wurde seit der Übersetzung geändert" in notice.text
     assert page.find("a", href="../en/chatmail", hreflang="en")
@@ -113,7 +113,7 @@ def test_editing_the_original_makes_its_translation_outdated(bundled_site: Path,
 
 
 def test_an_unstamped_translation_says_it_may_not_match(bundled_build) -> None:
-    page = parse_html(bundled_build.files["nl/chatmail.html"])
+    page = parse_html(bundled_build.files["nl/chatmail/index.html"])
     notice = page.find("aside", class_="notice notice-outdated")
     assert "komt mogelijk niet overeen met het huidige origineel" in notice.text
 

@@ -41,11 +41,11 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("tool-pages")
     write(root / "en/index.html", html_page("en", "Home", "<main><h1>English home</h1></main>"))
     write(
-        root / "en/accessible.html",
+        root / "en/accessible/index.html",
         html_page("en", "Accessible", '<main><h1>Relays</h1><img src="/assets/logo.svg" alt="Logo"></main>'),
     )
     write(
-        root / "en/inaccessible.html",
+        root / "en/inaccessible/index.html",
         html_page("en", "Inaccessible", '<main><h1>Relays</h1><img src="/assets/logo.svg"></main>'),
     )
     return root
@@ -78,7 +78,7 @@ def test_launch_without_chromium_fails_with_the_install_hint(tmp_path: Path) -> 
 
 
 def test_axe_reports_an_image_without_alt_text(browser_page: Page, pages: Path) -> None:
-    browser_page.goto((pages / "en/inaccessible.html").as_uri())
+    browser_page.goto((pages / "en/inaccessible/index.html").as_uri())
     serious = serious_violations(browser_page)
     assert [violation["id"] for violation in serious] == ["image-alt"]
     message = format_violations(serious)
@@ -87,13 +87,13 @@ def test_axe_reports_an_image_without_alt_text(browser_page: Page, pages: Path) 
 
 
 def test_axe_finds_nothing_serious_on_an_accessible_page(browser_page: Page, pages: Path) -> None:
-    browser_page.goto((pages / "en/accessible.html").as_uri())
+    browser_page.goto((pages / "en/accessible/index.html").as_uri())
     serious = serious_violations(browser_page)
     assert serious == [], format_violations(serious)
 
 
 def test_axe_can_run_twice_on_one_page(browser_page: Page, pages: Path) -> None:
-    browser_page.goto((pages / "en/inaccessible.html").as_uri())
+    browser_page.goto((pages / "en/inaccessible/index.html").as_uri())
     first = run_axe(browser_page)
     assert [violation["id"] for violation in run_axe(browser_page)] == [
         violation["id"] for violation in first

@@ -135,5 +135,5 @@ def test_relay_pages_show_the_translated_retention_sentence(tmp_path: Path) -> N
     text = servers.read_text(encoding="utf-8")
     with_retention = text.replace("  default: true\n", "  default: true\n  retention_days: 20\n", 1)
     servers.write_text(with_retention, encoding="utf-8")
-    page = build_site(site).files["de/servers/nine.testrun.org.html"].decode()
+    page = build_site(site).files["de/servers/nine.testrun.org/index.html"].decode()
     assert "Löscht Nachrichten nach höchstens 20 Tagen" in page

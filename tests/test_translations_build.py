@@ -47,19 +47,19 @@ def is_noindex(page) -> bool:
 
 
 def test_fallback_page_in_a_language_without_catalog(published: BuildResult) -> None:
-    page = parse_html(published.files["sk/chatmail.html"])
+    page = parse_html(published.files["sk/chatmail/index.html"])
     assert page.find("html").attrs["lang"] == "en"  # the text shown is the English original
     notice = page.find("aside", class_="notice notice-fallback")
     assert "not yet translated into Slovak" in notice.text
     help_link = next(a for a in page.find_all("a") if a.text == "Help translate it")
-    assert help_link.attrs["href"] == "translate" and "sk/translate.html" in published.files
+    assert help_link.attrs["href"] == "translate" and "sk/translate/index.html" in published.files
     assert is_noindex(page)
     assert page.find("link", rel="canonical").attrs["href"] == BASE + "en/chatmail"
     assert alternates(page) == {}
 
 
 def test_fallback_page_marks_the_theme_parts_with_the_readers_language(published: BuildResult) -> None:
-    page = parse_html(published.files["de/translate.html"])
+    page = parse_html(published.files["de/translate/index.html"])
     assert page.find("html").attrs["lang"] == "en"
     assert page.find("header").attrs["lang"] == "de"
     notice = page.find("aside", class_="notice notice-fallback")
@@ -68,7 +68,7 @@ def test_fallback_page_marks_the_theme_parts_with_the_readers_language(published
 
 
 def test_switcher_names_languages_in_their_own_language_and_marks_fallbacks(published: BuildResult) -> None:
-    page = parse_html(published.files["fr/chatmail.html"])
+    page = parse_html(published.files["fr/chatmail/index.html"])
     # The switcher's links are the ones that carry both the target's hreflang and its lang.
     links = {a.attrs["hreflang"]: a for a in page.find_all("a") if {"hreflang", "lang"} <= set(a.attrs)}
     assert list(links) == ["en", "de", "fr", "nl", "sk", "id"]
@@ -156,12 +156,12 @@ def test_fronted_relay_pages_in_a_language_without_catalog_are_fallbacks(tmp_pat
     result = build_site(site, base_url=BASE)
     assert not result.diagnostics.errors
     for slug in ("relay", "relay/info", "relay/privacy"):
-        slovak = parse_html(result.files[f"sk/{slug}.html"])
+        slovak = parse_html(result.files[f"sk/{slug}/index.html"])
         assert slovak.find("html").attrs["lang"] == "en", slug
         assert is_noindex(slovak), slug
         assert slovak.find("link", rel="canonical").attrs["href"] == f"{BASE}en/{slug}"
         assert alternates(slovak) == {}, slug
-        german = parse_html(result.files[f"de/{slug}.html"])
+        german = parse_html(result.files[f"de/{slug}/index.html"])
         assert not is_noindex(german) and set(alternates(german)) == {"en", "de", "fr", "x-default"}, slug
 
 
@@ -197,7 +197,7 @@ def test_a_right_to_left_language_is_laid_out_right_to_left(make_site) -> None:
     assert (home.find("html").attrs["lang"], home.find("html").attrs["dir"]) == ("he", "rtl")
     # No Hebrew catalog: the theme's English strings are marked left to right inside the page.
     assert (home.find("header").attrs["lang"], home.find("header").attrs["dir"]) == ("en", "ltr")
-    fallback = parse_html(result.files["he/about.html"])
+    fallback = parse_html(result.files["he/about/index.html"])
     assert (fallback.find("html").attrs["lang"], fallback.find("html").attrs["dir"]) == ("en", "ltr")
     chooser = parse_html(result.files["index.html"])
     assert chooser.find("a", hreflang="he").attrs["dir"] == "rtl"

@@ -75,24 +75,24 @@ class ReaderSite:
 
     def relay_path(self, lang: str, relay: Relay | None = None) -> str:
         """The URL path of a relay's page in `lang`; the first relay's unless one is given."""
-        return f"/{lang}/servers/{(relay or self.relays[0]).ascii_domain}"
+        return f"/{lang}/servers/{(relay or self.relays[0]).ascii_domain}/"
 
     def page_paths(self, lang: str) -> dict[str, str]:
         """URL paths of every kind of page, by kind; `lang` picks the language of most."""
         return {
             "root": "/index.html",
             "index": f"/{lang}/",
-            "chatmail": f"/{lang}/chatmail",
-            "donate": f"/{lang}/donate",
+            "chatmail": f"/{lang}/chatmail/",
+            "donate": f"/{lang}/donate/",
             "relay": self.relay_path(lang),
             "404": f"/{lang}/no-such-page",
-            "fallback": f"/{RTL_LANGUAGE}/chatmail",
+            "fallback": f"/{RTL_LANGUAGE}/chatmail/",
             "rtl": f"/{RTL_LANGUAGE}/",
         }
 
     def relay_front_paths(self, lang: str) -> dict[str, str]:
         """URL paths of the fronted relay's pages in `lang`, by kind (a site that fronts a relay)."""
-        return {kind: f"/{lang}/{slug}" for kind, slug in RELAY_FRONT_PAGES.items()}
+        return {kind: f"/{lang}/{slug}/" for kind, slug in RELAY_FRONT_PAGES.items()}
 
 
 def add_rtl_language(site_dir: Path) -> None:
