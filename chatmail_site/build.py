@@ -220,6 +220,8 @@ class BuildResult:
     records: BuildRecords | None = None  # what to keep for the next build, when it succeeds
     rendered: int = 0  # pages and relay pages rendered
     reused: int = 0  # pages and relay pages taken unchanged from the previous build
+    # Server configuration, by name in the folder beside the web root; never published.
+    deploy_files: dict[str, bytes] = field(default_factory=dict)
 
 
 class PageRenderer:
@@ -495,7 +497,10 @@ def build_site(
     records = BuildRecords(inputs, dependencies, shown_checks(plan), problems, cache.export_entries())
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
     notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
-    return BuildResult(files, diagnostics, counts, timings, notices, records, len(items), len(reusable))
+    deploy_files = relay_frontend.deploy_output(site, files, diagnostics)
+    return BuildResult(
+        files, diagnostics, counts, timings, notices, records, len(items), len(reusable), deploy_files
+    )
 
 
 def render_items(
@@ -563,7 +568,7 @@ def finish_outputs(
     outputs.add_all(pages, "content")
     outputs.add_all(site_wide_files(site, plan, renderer, kept), "the site-wide files")
     files = outputs.files
-    files.update(relay_frontend.serving_files(site, files, renderer.diagnostics))
+    files.update(relay_frontend.serving_files(site, files))
     return files
 
 

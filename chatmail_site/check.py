@@ -4,8 +4,8 @@ The rules are those of the plainest web server that publishes the site: a URL na
 a URL ending in `/` is served by the folder's index.html, and a query string does not change
 which file answers. Nothing is rewritten: `de/chatmail` is not `de/chatmail.html`. A link to
 a folder must end in `/`: without it a server answers with a redirect, and a chatmail relay's
-web server redirects to its internal port, which readers cannot reach. A link with a scheme (https:, mailto:, DCACCOUNT: …) leaves the
-site; it is only checked on request, over the network.
+web server redirects to its internal port, which readers cannot reach. A link with a scheme
+(https:, mailto:, DCACCOUNT: …) leaves the site; it is only checked on request, over the network.
 """
 
 from __future__ import annotations

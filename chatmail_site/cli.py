@@ -13,6 +13,7 @@ from .build import BuildResult, build_site
 from .buildcache import cache_dir_for, load_previous, remove_cache, save_build_records
 from .check import base_path_of, check_links, read_output
 from .config import load_config
+from .deploy import DEPLOY_SUFFIX
 from .errors import Diagnostics
 from .i18n_commands import register_commands as register_translation_commands
 from .output import OutputError, check_output_location, remove_output, write_atomically
@@ -103,6 +104,24 @@ def output_dir(args: argparse.Namespace) -> Path:
     return Path(args.out) if args.out else Path(args.site) / "build"
 
 
+def deploy_dir_for(out_dir: Path) -> Path:
+    """The folder beside the web root for server configuration: build/ → build.deploy/."""
+    return out_dir.with_name(out_dir.name + DEPLOY_SUFFIX)
+
+
+def write_output(out_dir: Path, files: dict[str, bytes], deploy_files: dict[str, bytes]) -> None:
+    """Swap in the web root, then the deploy folder beside it (or remove a stale one).
+
+    Each of the two is replaced atomically; the web root first, since it is what readers see.
+    """
+    write_atomically(out_dir, files)
+    deploy_dir = deploy_dir_for(out_dir)
+    if deploy_files:
+        write_atomically(deploy_dir, deploy_files)
+    elif deploy_dir.exists():
+        remove_output(deploy_dir)  # the site no longer fronts a relay
+
+
 def print_diagnostics(diagnostics: Diagnostics) -> None:
     for diagnostic in diagnostics.sorted():
         print(diagnostic.format(), file=sys.stderr)
@@ -120,8 +139,10 @@ def run_build(args: argparse.Namespace) -> int:
     cache_dir = cache_dir_for(out_dir)
     try:
         check_output_location(out_dir, Path(args.site))
+        check_output_location(deploy_dir_for(out_dir), Path(args.site))
         if args.clean:
             remove_output(out_dir)
+            remove_output(deploy_dir_for(out_dir))
             remove_cache(cache_dir)
     except OutputError as exc:
         print(f"chatmail-site: error: {exc}", file=sys.stderr)
@@ -140,7 +161,7 @@ def run_build(args: argparse.Namespace) -> int:
     failed = result.diagnostics.failed(strict=args.strict)
     if not failed:
         try:
-            write_atomically(output_dir(args), result.files)
+            write_output(out_dir, result.files, result.deploy_files)
         except OutputError as exc:
             print(f"chatmail-site: error: {exc}", file=sys.stderr)
             return EXIT_USAGE

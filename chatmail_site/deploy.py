@@ -1,6 +1,14 @@
-"""The nginx config that serves a built site on its relay, derived from the build plan.
+"""The nginx configs that serve a built site, derived from the build plan.
 
-Everything here is pure: a DeployPlan of plain data goes in, text comes out. The config knows
+Two files come out for a site that fronts a relay, both beside the web root, never inside it:
+
+- the standalone config, a whole `server {}` for a web server of the site's own: language
+  negotiation for `/`, each language's 404 page, security headers, caching and gzip_static;
+- the relay's location blocks: the same per-language 404 pages, headers and caching, as
+  `location` blocks only, to go inside the `server {}` that the relay software writes. They
+  claim no port and none of the relay's own paths, so they never conflict with its nginx.
+
+Everything here is pure: a DeployPlan of plain data goes in, text comes out. The configs know
 which languages have which pages, so adding a language to the site needs no hand edits.
 """
 
@@ -9,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .domainname import InvalidDomain, normalize_domain
 
@@ -19,8 +27,9 @@ DEFAULT_FASTCGI_PARAMS = "/etc/nginx/fastcgi_params"
 DEFAULT_ASSET_PREFIX = "/assets/"
 AUTOCONFIG_PATH = "/.well-known/autoconfig/mail/config-v1.1.xml"
 MTA_STS_PATH = "/.well-known/mta-sts.txt"
-# The published tree never holds this folder, but a copy made without --exclude might.
-DEPLOY_FOLDER = "deploy"
+# The deploy files go to a folder beside the web root: build/ → build.deploy/.
+DEPLOY_SUFFIX = ".deploy"
+NGINX_FOLDER = "nginx"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -47,8 +56,6 @@ _ASSET_PREFIX = re.compile(r"^/[A-Za-z0-9._-]+/$")
 # (spaces, quotes, `;`, `{`, `$`) could end a directive or expand a variable.
 _SERVER_PATH = re.compile(r"^/[A-Za-z0-9._/@+=,:~-]*$")
 _INVITE_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9._~:/?#\[\]@!&()*+,=%-]+$")
-# Accept-Language q-values are ranked to two decimals; finer steps count as ties.
-_Q_STEPS = 100
 
 
 class DeployPlanError(ValueError):
@@ -88,6 +95,8 @@ class DeployPlan:
     asset_prefix: str = DEFAULT_ASSET_PREFIX
     access_log: str = ""  # default: nginx's own
     error_log: str = ""  # default: nginx's own
+    # Old address → the page that replaced it, both paths from the site root (`aliases:`).
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         domain = _checked_domain("domain", self.domain)
@@ -110,6 +119,9 @@ class DeployPlan:
         for name in ("newemail_script", "fastcgi_params", "access_log", "error_log"):
             if getattr(self, name):
                 _check_server_path(name, getattr(self, name))
+        for alias, target in self.aliases.items():
+            _check_server_path("aliases", alias)
+            _check_server_path("aliases", target)
         _check_listen(self.listen_address, self.listen_port)
         if not _INVITE_URI.match(self.invite_uri):
             raise DeployPlanError("invite_uri", f"`{self.invite_uri}` is not a plain URI")
@@ -207,14 +219,6 @@ def _language_pattern(language: str) -> str:
     return "[-_]".join(re.escape(part) for part in re.split(r"[-_]", language))
 
 
-def _q_value_pattern(step: int) -> str:
-    """A regex matching the q-values that round down to `step` hundredths (1 ≤ step ≤ 99)."""
-    tenths, hundredths = divmod(step, 10)
-    if hundredths:
-        return rf"0\.{tenths}{hundredths}[0-9]?"
-    return rf"0\.{tenths}(?:0[0-9]?)?"
-
-
 def _primary(language: str) -> str:
     return re.split(r"[-_]", language, maxsplit=1)[0]
 
@@ -222,24 +226,19 @@ def _primary(language: str) -> str:
 def _negotiation_maps(plan: DeployPlan) -> list[str]:
     """Maps picking the reader's language for `/` from Accept-Language.
 
-    nginx cannot compare numbers, so the q-values are ranked by pattern instead: one regex
-    per q-value step, from q=1 down, each finding the first entry at that step whose primary
-    language has a home page (or `*`). nginx tries map regexes in order, so the first match
-    is the highest q-value, ties going to the entry listed first. q=0 matches no step and so
-    is never chosen. A second map turns the matched range into a language folder.
+    Browsers list their languages in descending order of preference, so the first listed
+    language range whose primary language has a home page here (or `*`) is the one to serve;
+    a range refused with `q=0` is skipped. One regex finds it, and a second map turns it into
+    a language folder.
     """
     stem = _variable_stem(plan)
     primaries = sorted({_primary(language) for language in _home_languages(plan)})
     alternatives = "|".join([*(re.escape(primary) for primary in primaries), r"\*"])
-    # Skip whole entries lazily, then match one entry: its language range, then the q-value
-    # of this step.
+    # Skip whole entries lazily, then match one entry: its range, then any q-value but 0.
     entry = rf"^(?:[^,]*,)*?\s*((?:{alternatives})(?:[-_][^,;\s]*)?)\s*"
-    steps = [r"(?:;\s*q\s*=\s*1(?:\.0{0,3})?)?"]
-    steps += [rf";\s*q\s*=\s*{_q_value_pattern(step)}" for step in range(_Q_STEPS - 1, 0, -1)]
-    steps.append(r";\s*q\s*=\s*0\.00[1-9]")
+    quality = r"(?:;\s*q\s*=\s*(?:1(?:\.0{0,3})?|0?\.[0-9]{0,2}[1-9][0-9]*)\s*)?(?:,|$)"
     preference = _block(
-        f"map $http_accept_language ${stem}_accept",
-        ['default "";', *(f'"~*{entry}{q}\\s*(?:,|$)" $1;' for q in steps)],
+        f"map $http_accept_language ${stem}_accept", ['default "";', f'"~*{entry}{quality}" $1;']
     )
     folder = _block(
         f"map ${stem}_accept ${stem}_language",
@@ -309,16 +308,39 @@ def _not_found_page(plan: DeployPlan, language: str) -> list[str]:
     return []
 
 
-# Extensionless URLs: /de/chatmail serves de/chatmail.html, /de/ serves de/index.html.
-_TRY_PAGE = "try_files $uri $uri.html $uri/index.html =404;"
+# Folder URLs: /de/chatmail/ is de/chatmail/index.html, by nginx's index module. Nothing is
+# rewritten, so the same output works on any static host.
+_TRY_PAGE = "try_files $uri $uri/ =404;"
+# What every block serving the site's files sets for itself, so that the blocks work alone,
+# inside a server block that sets none of it (the relay's).
+# A relative Location keeps redirects (such as /de/chatmail → /de/chatmail/) on the address
+# the reader used: behind the relay's port-443 stream proxy, nginx would otherwise name the
+# inner port it listens on.
+_SELF_CONTAINED = ["absolute_redirect off;", "gzip_static on;", "gzip_vary on;"]
 
 
 def _language_locations(plan: DeployPlan) -> list[str]:
     lines: list[str] = []
     for language in plan.languages:
-        lines += _block(f"location /{language}/", [*_not_found_page(plan, language), _TRY_PAGE])
+        lines += _block(
+            f"location /{language}/",
+            [
+                *_SELF_CONTAINED,
+                *_headers(plan, HTML_CACHE_CONTROL),
+                *_not_found_page(plan, language),
+                _TRY_PAGE,
+            ],
+        )
         # Without the slash, relative links in the home page would resolve one level too high.
-        lines += _block(f"location = /{language}", [f"return 301 /{language}/;"])
+        lines += _block(f"location = /{language}", ["absolute_redirect off;", f"return 301 /{language}/;"])
+    return lines
+
+
+def _alias_locations(plan: DeployPlan) -> list[str]:
+    """Each old address a page names in `aliases:` answers with a permanent redirect to it."""
+    lines: list[str] = []
+    for alias, target in sorted(plan.aliases.items()):
+        lines += _block(f"location = {alias}", ["absolute_redirect off;", f"return 301 {target};"])
     return lines
 
 
@@ -364,16 +386,28 @@ def _asset_locations(plan: DeployPlan) -> list[str]:
     )
     return _block(
         f"location {plan.asset_prefix}",
-        [*_headers(plan, STABLE_ASSET_CACHE_CONTROL), "try_files $uri =404;", *fingerprinted],
+        [
+            *_SELF_CONTAINED,
+            *_headers(plan, STABLE_ASSET_CACHE_CONTROL),
+            *_not_found_page(plan, plan.default_language),
+            "try_files $uri =404;",
+            *fingerprinted,
+        ],
     )
 
 
 def _refused_locations() -> list[str]:
     # 404 rather than 403, so the answer does not reveal whether such a file exists.
-    return [
-        *_block(r'location ~ "^/(?:.*/)?\."', ["return 404;"]),
-        *_block(f'location ~ "^/{DEPLOY_FOLDER}(?:/|$)"', ["return 404;"]),
-    ]
+    return _block(r'location ~ "^/(?:.*/)?\."', ["return 404;"])
+
+
+def site_locations(plan: DeployPlan) -> list[str]:
+    """The location blocks of the site's own paths: its languages, assets and aliases.
+
+    They claim no port and none of a relay's paths, so they fit inside any server block:
+    the standalone config's, or the relay's own.
+    """
+    return [*_asset_locations(plan), *_language_locations(plan), *_alias_locations(plan)]
 
 
 def _server_block(plan: DeployPlan) -> list[str]:
@@ -386,13 +420,8 @@ def _server_block(plan: DeployPlan) -> list[str]:
             *_log_lines(plan),
             f"root {plan.web_root};",
             "server_tokens off;",
-            # Relative Location headers stay right behind proxies and on any port.
-            "absolute_redirect off;",
             "charset utf-8;",
-            # The build writes a .gz beside each text file; nginx picks it when the client
-            # accepts gzip and never compresses on the fly.
-            "gzip_static on;",
-            "gzip_vary on;",
+            *_SELF_CONTAINED,
             # try_files looks up several paths per request; caching the lookups keeps that
             # cheap, and the short validity makes a fresh deploy visible within seconds.
             "open_file_cache max=1000 inactive=20s;",
@@ -402,8 +431,7 @@ def _server_block(plan: DeployPlan) -> list[str]:
             "",
             *_root_location(plan),
             *_newemail_location(plan),
-            *_asset_locations(plan),
-            *_language_locations(plan),
+            *site_locations(plan),
             *_well_known_locations(plan),
             *_refused_locations(),
             *_block("location /", [_TRY_PAGE]),
@@ -413,64 +441,101 @@ def _server_block(plan: DeployPlan) -> list[str]:
 
 _PREAMBLE = """\
 # nginx config for {domain}, generated by chatmail-site; rebuild the site to change it.
-# Include it inside the http {{}} block of nginx.conf, or drop it into sites-enabled/.
+# For a web server of the site's own: include it inside the http {{}} block of nginx.conf,
+# or drop it into sites-enabled/. On a relay deployed by its own software, use
+# {locations} instead.
 #
-# `/` redirects to the reader's language, chosen from Accept-Language among the languages
-# that have a home page ({candidates}), falling back to `{default}`.
-# Limitations of doing this with nginx core alone: q-values are compared to two decimals
-# (0.555 and 0.551 tie; ties go to the entry listed first), and `q=0` refuses only its own
-# entry: in `de;q=0, de-AT` the second entry still selects `de`.
+# `/` redirects to the reader's language: the first language listed in Accept-Language that
+# has a home page here ({candidates}), skipping any refused with q=0, else `{default}`.
+# Browsers list their languages best first, so their q-values need not be compared.
+"""
+
+_LOCATIONS_PREAMBLE = """\
+# nginx location blocks for {domain}, generated by chatmail-site; rebuild the site to change them.
+# They go inside the relay's `server {{}}` block (the one with `root` at this web root):
+#     include /etc/nginx/chatmail-site/{locations};
+# They add each language's 404 page, security headers, caching and gzip_static, and claim no
+# port and none of the relay's own paths (/, /new, /cgi-bin/, /mxdeliv, /relay, /ping,
+# /generate_204, /.well-known/).
 """
 
 
+def locations_file_name(plan: DeployPlan) -> str:
+    """The name of the location blocks made for the relay's own server block."""
+    return f"{plan.domain}.locations.conf"
+
+
 def nginx_config(plan: DeployPlan) -> str:
-    """The nginx config (maps and server block, for the http context) that serves the site."""
-    candidates = _home_languages(plan)
+    """The standalone nginx config (maps and server block, for the http context)."""
     preamble = _PREAMBLE.format(
-        domain=plan.domain, candidates=", ".join(candidates), default=plan.default_language
+        domain=plan.domain,
+        locations=locations_file_name(plan),
+        candidates=", ".join(_home_languages(plan)),
+        default=plan.default_language,
     )
     lines = [*_negotiation_maps(plan), "", *_server_block(plan)]
     return preamble + "\n" + "\n".join(lines) + "\n"
 
 
-def deploy_readme(plan: DeployPlan) -> str:
-    """The README placed beside the emitted config: how to put this build on the relay."""
+def relay_locations(plan: DeployPlan) -> str:
+    """The site's location blocks alone, for the `server {}` block of the relay's nginx."""
+    preamble = _LOCATIONS_PREAMBLE.format(domain=plan.domain, locations=locations_file_name(plan))
+    return preamble + "\n" + "\n".join(site_locations(plan)) + "\n"
+
+
+def deploy_readme(plan: DeployPlan, web_root: str = "build") -> str:
+    """The README placed beside the emitted configs: how to put this build on the relay."""
     conf = config_file_name(plan)
+    locations = locations_file_name(plan)
     scheme = "https" if plan.tls else "http"
-    tls_note = (
-        f"nginx reads the certificate from `{plan.tls_certificate}`\n"
-        f"and its key from `{plan.tls_certificate_key}`.\n"
-        if plan.tls
-        else "This config serves plain HTTP; put it behind a TLS-terminating proxy.\n"
-    )
     return f"""\
 # Deploying {plan.domain}
 
-This folder holds `{conf}`, the nginx config for this build. It is generated from the
-site's languages and pages: rebuild instead of editing it.
+The web root is `{web_root}/`; this folder beside it holds server configuration only and is
+never published. Everything here is generated from the site's languages and pages: rebuild
+instead of editing it.
 
-1. Copy the web root, leaving out this `deploy/` folder:
+## On the relay, deployed by its own software
 
-       rsync -a --delete --exclude=/deploy/ build/ {plan.domain}:{plan.web_root}/
+Point `www_folder` in the relay's chatmail.ini at the web root and run `cmdeploy run`:
 
-2. Copy `{conf}` to the server and include it inside the `http {{}}` block of nginx.conf:
+    www_folder = /path/to/site/{web_root}
 
-       include /etc/nginx/chatmail-site/{conf};
+The relay's nginx then serves the pages, beside its own paths (`/new`, `/mxdeliv`, …). Its
+nginx.conf is written anew on every deploy and includes nothing of this folder, so without
+further steps:
 
-   or place it in `/etc/nginx/sites-enabled/`.
+- `/` shows the language list and sends the browser on to its language by script (readers
+  without script choose from the list);
+- a missing page gets nginx's plain 404 page instead of one in the reader's language;
+- the relay's own headers apply: no Content-Security-Policy, no long caching of the
+  fingerprinted theme files, and text is compressed on the fly instead of from the `.gz` files;
+- an address without its trailing slash (`/de/chatmail`) is redirected to the relay's inner
+  port, which readers cannot reach; every link the site makes ends in `/`.
 
+Where you maintain the relay's nginx.conf yourself, include `nginx/{locations}` inside its
+`server {{}}` block (the one with `root /var/www/html`) to add the 404 pages, headers, caching,
+gzip_static and relative redirects. It claims no port and none of the relay's paths.
+
+## On a web server of its own
+
+`nginx/{conf}` is a whole server for `{scheme}://{plan.domain}/`:
+
+1. Copy the web root: `rsync -a --delete {web_root}/ {plan.domain}:{plan.web_root}/`
+2. Include `nginx/{conf}` inside the `http {{}}` block of nginx.conf, or place it in
+   `/etc/nginx/sites-enabled/`.
 3. Check and reload: `nginx -t && systemctl reload nginx`.
 
-{tls_note}
-The config serves:
+It serves:
 
-- `{scheme}://{plan.domain}/` redirects to the reader's language ({", ".join(_home_languages(plan))};
-  otherwise `{plan.default_language}`), chosen from the browser's Accept-Language header.
-- `/<language>/<page>` serves `<language>/<page>.html`; a missing page answers 404 with that
-  language's own 404 page.
+- `/` redirects to the reader's language ({", ".join(_home_languages(plan))}; otherwise
+  `{plan.default_language}`): the first one the browser lists in Accept-Language.
+- `/<language>/<page>/` serves `<language>/<page>/index.html`; a missing page answers 404
+  with that language's own 404 page.
 - `/new` sends Delta Chat to `{plan.invite_uri}` on GET and passes POST to the
   account-creation FastCGI socket `{plan.newemail_socket}`.
 - Fingerprinted files in `{plan.asset_prefix}` (`name.<10 hex digits>.css` or `.js`) are cached
   for a year, other files there for an hour; pages are revalidated on every visit.
-- Dotfiles and `/deploy/` are refused.
+- Old addresses named in the pages' `aliases:` redirect permanently to their pages.
+- Dotfiles are refused.
 """

@@ -7,9 +7,9 @@ servers.yaml, by its own chatmail.ini, or both. Its pages exist in every languag
     <lang>/relay/info      the relay's limits, numbers and units formatted per locale
     <lang>/relay/privacy   the privacy policy with the operator's contacts
 
-The build then also writes a `.gz` beside each text file (for nginx's gzip_static) and, outside
-the web root, deploy/nginx/<domain>.conf with its README. Sites that front no relay get none
-of this.
+The build then also writes a `.gz` beside each text file (for nginx's gzip_static) and, beside
+the web root (build.deploy/ for build/), the nginx configs with a README. Sites that front no
+relay get none of this.
 """
 
 from __future__ import annotations
@@ -26,7 +26,16 @@ from babel.units import format_unit
 
 from . import qr
 from .config import SiteConfig, load_config
-from .deploy import DEPLOY_FOLDER, DeployPlan, DeployPlanError, config_file_name, deploy_readme, nginx_config
+from .deploy import (
+    NGINX_FOLDER,
+    DeployPlan,
+    DeployPlanError,
+    config_file_name,
+    deploy_readme,
+    locations_file_name,
+    nginx_config,
+    relay_locations,
+)
 from .errors import Diagnostics, SiteError
 from .i18n import Language, build_date, theme_languages
 from .output import gzip_bytes
@@ -43,7 +52,6 @@ INFO_SLUG = "relay/info"
 PRIVACY_SLUG = "relay/privacy"
 # slug → template of each page of the fronted relay
 FRONT_PAGES = {HOME_SLUG: "relay-home.html", INFO_SLUG: "relay-info.html", PRIVACY_SLUG: "relay-privacy.html"}
-NGINX_FOLDER = f"{DEPLOY_FOLDER}/nginx"
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
 _MIB = 1024**2
@@ -304,7 +312,7 @@ def deploy_plan(
 def deploy_files(
     config: SiteConfig, fronted: FrontedRelay, outputs: Iterable[str], diagnostics: Diagnostics
 ) -> dict[str, bytes]:
-    """deploy/nginx/<domain>.conf and its README, beside the web root (never inside it)."""
+    """The nginx configs and their README, by their names in the folder beside the web root."""
     try:
         plan = deploy_plan(config, fronted, outputs)
     except DeployPlanError as problem:
@@ -317,26 +325,30 @@ def deploy_files(
         return {}
     return {
         f"{NGINX_FOLDER}/{config_file_name(plan)}": nginx_config(plan).encode("utf-8"),
-        f"{NGINX_FOLDER}/README.md": deploy_readme(plan).encode("utf-8"),
+        f"{NGINX_FOLDER}/{locations_file_name(plan)}": relay_locations(plan).encode("utf-8"),
+        "README.md": deploy_readme(plan).encode("utf-8"),
     }
 
 
-def serving_files(site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[str, bytes]:
-    """What serving the build on the relay adds: gzip copies and the nginx config with its README.
+def serving_files(site: Site, files: Mapping[str, bytes]) -> dict[str, bytes]:
+    """What serving the build on the relay adds to the web root: gzip copies.
 
     Nothing for a site that fronts no relay: hosts like GitHub Pages compress on their own.
     """
+    return gzip_copies(files) if site.fronted is not None else {}
+
+
+def deploy_output(site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[str, bytes]:
+    """The files for the folder beside the web root: nothing for a site that fronts no relay."""
     if site.fronted is None:
         return {}
-    return {**gzip_copies(files), **deploy_files(site.config, site.fronted, files, diagnostics)}
+    return deploy_files(site.config, site.fronted, files, diagnostics)
 
 
 def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
     """A deterministic `.gz` beside each text file of the web root, for nginx's gzip_static."""
     return {
-        f"{name}.gz": gzip_bytes(data)
-        for name, data in files.items()
-        if name.endswith(COMPRESSIBLE_SUFFIXES) and not name.startswith(f"{DEPLOY_FOLDER}/")
+        f"{name}.gz": gzip_bytes(data) for name, data in files.items() if name.endswith(COMPRESSIBLE_SUFFIXES)
     }
 
 

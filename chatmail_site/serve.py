@@ -4,10 +4,11 @@ The server answers from an in-memory snapshot of the last good build (path → b
 from the disk, so a reader never sees a half-written state, and nothing outside the build
 can be served. It writes nothing either: build/ is left as `chatmail-site build` made it.
 
-URLs follow the standalone nginx config: `/de/chatmail/` is de/chatmail/index.html, `/de/chatmail`
-redirects to it, a missing page answers 404 with its language's 404 page, and `/` redirects to
-the language the browser asks for. Nothing is rewritten, as on the plainest static host. HTML responses (and only those of the preview) get a small script that
-listens on a server-sent event stream: `reload` reloads the page, `error` shows the build's
+URLs follow the standalone nginx config: `/de/chatmail/` is de/chatmail/index.html,
+`/de/chatmail` redirects to it, a missing page answers 404 with its language's 404 page, and `/`
+redirects to the language the browser asks for. Nothing is rewritten, as on the plainest static
+host. HTML responses (and only those of the preview) get a small script that listens on a
+server-sent event stream: `reload` reloads the page, `error` shows the build's
 diagnostics over it, `ok` clears them.
 """
 

@@ -32,6 +32,7 @@ from tests.support.nginx import (
     fastcgi_responder,
     free_port,
     running_nginx,
+    self_signed_certificate,
     write_config,
 )
 
@@ -311,7 +312,8 @@ def test_well_known_files_are_refused_when_disabled(web_root, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "path", ["/.env", "/de/.secret/index.html", "/de/.secret", "/deploy/nginx/README.md", "/deploy/", "/deploy"]
+    "path",
+    ["/.env", "/de/.secret/index.html", "/de/.secret", "/deploy/nginx/README.md", "/deploy/", "/deploy"],
 )
 def test_dotfiles_and_deploy_folder_are_refused(nginx: RunningNginx, path):
     response, body = nginx.request("GET", path)
@@ -335,23 +337,11 @@ def production_plan(**overrides) -> DeployPlan:
     return DeployPlan(**(settings | overrides))
 
 
-def self_signed_certificate(directory: Path) -> tuple[str, str]:
-    certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
-            *("-subj", f"/CN={DOMAIN}", "-keyout", str(key), "-out", str(certificate)),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-    return str(certificate), str(key)
-
-
 def test_production_config_passes_nginx_t(tmp_path):
-    certificate, key = self_signed_certificate(tmp_path)
-    plan = production_plan(tls_certificate=certificate, tls_certificate_key=key, web_root=str(tmp_path))
+    certificate, key = self_signed_certificate(tmp_path, DOMAIN)
+    plan = production_plan(
+        tls_certificate=str(certificate), tls_certificate_key=str(key), web_root=str(tmp_path)
+    )
     result = check_config(write_config(plan, tmp_path / "nginx"))
     assert result.returncode == 0, result.stderr
     assert "syntax is ok" in result.stderr

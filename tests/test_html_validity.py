@@ -14,7 +14,9 @@ from tests.support.vnu import VnuReport, check_html
 # Pages each build must contain, or a missing kind of page would pass unseen.
 EXPECTED_PAGES = {
     "bundled": {"index.html", "en/index.html", "en/404.html", "en/donate/index.html"},
-    "relay-front": {f"{lang}/{slug}/index.html" for lang in ("en", "de") for slug in RELAY_FRONT_PAGES.values()},
+    "relay-front": {
+        f"{lang}/{slug}/index.html" for lang in ("en", "de") for slug in RELAY_FRONT_PAGES.values()
+    },
 }
 
 

@@ -20,6 +20,7 @@ from tests.support.vnu import VnuReport, check_html
 # Brings the chromium_browser and browser_page fixtures.
 pytest_plugins = ("tests.support.fixtures",)
 
+
 def html_page(lang: str, title: str, body: str) -> str:
     """A complete, valid HTML document."""
     return (

@@ -87,7 +87,7 @@ TRICKY = [
     "# only a comment\n",
     "text: |\n  first\n  second\n",
     "? complex\n: value\n",
-    "title: \"\\u00e9t\\u00e9\"\n",
+    'title: "\\u00e9t\\u00e9"\n',
     "a:\n\tb: tab\n",
     "{a: 1, a: 2}\n",
 ]

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import tempfile
@@ -105,12 +106,17 @@ def check_config(main_config: Path) -> subprocess.CompletedProcess[str]:
 class RunningNginx:
     port: int
     runtime_dir: Path
+    tls: bool = False  # with a self-signed certificate, which requests do not verify
 
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes | None = None
     ) -> tuple[http.client.HTTPResponse, bytes]:
         """One request, redirects not followed; returns the response and its whole body."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        connection = (
+            http.client.HTTPSConnection("127.0.0.1", self.port, timeout=10, context=_unverified_context())
+            if self.tls
+            else http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        )
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
@@ -150,18 +156,48 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def running_nginx(plan: DeployPlan, runtime_dir: Path) -> Iterator[RunningNginx]:
     """Serve `plan` (which must listen on 127.0.0.1 without TLS) until the context closes."""
     assert plan.listen_address == "127.0.0.1" and not plan.tls, "test servers listen on loopback, no TLS"
-    main_config = write_config(plan, runtime_dir)
+    with running_config(write_config(plan, runtime_dir), plan.listen_port) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def running_config(main_config: Path, port: int, tls: bool = False) -> Iterator[RunningNginx]:
+    """Check a whole nginx.conf with `nginx -t`, then serve it on 127.0.0.1:`port` until closed."""
+    runtime_dir = main_config.parent
     checked = check_config(main_config)
     if checked.returncode != 0:
-        pytest.fail(f"nginx -t rejected the emitted config:\n{checked.stderr}", pytrace=False)
+        pytest.fail(f"nginx -t rejected the config:\n{checked.stderr}", pytrace=False)
     process = subprocess.Popen(
         nginx_command(main_config), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        _wait_until_listening(process, plan.listen_port, runtime_dir)
-        yield RunningNginx(plan.listen_port, runtime_dir)
+        _wait_until_listening(process, port, runtime_dir)
+        yield RunningNginx(port, runtime_dir, tls)
     finally:
         _stop(process)
+
+
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def self_signed_certificate(directory: Path, domain: str) -> tuple[Path, Path]:
+    """A certificate and key for `domain`, made with openssl, valid for a day."""
+    directory.mkdir(parents=True, exist_ok=True)
+    certificate, key = directory / "fullchain.pem", directory / "privkey.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", f"/CN={domain}", "-keyout", str(key), "-out", str(certificate)),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return certificate, key
 
 
 # --- a minimal FastCGI responder -----------------------------------------------------------
