@@ -22,7 +22,9 @@ from chatmail_site.deploy import (
     DeployPlanError,
     config_file_name,
     deploy_readme,
+    locations_file_name,
     nginx_config,
+    relay_locations,
 )
 from chatmail_site.negotiate import negotiate
 from tests.support.nginx import (
@@ -68,16 +70,21 @@ def write_with_gzip(path: Path, data: bytes) -> None:
     path.with_name(path.name + ".gz").write_bytes(gzip.compress(data, mtime=0))
 
 
+def page_file(language: str, slug: str) -> str:
+    """Where the build writes a page: the home and 404 pages by name, others as folders."""
+    if slug in ("index", "404"):
+        return f"{language}/{slug}.html"
+    return f"{language}/{slug}/index.html"
+
+
 def make_web_root(root: Path) -> Path:
     for language, slugs in PAGES.items():
         for slug in slugs:
-            write_with_gzip(root / language / f"{slug}.html", page_body(language, slug))
+            write_with_gzip(root / page_file(language, slug), page_body(language, slug))
     write_with_gzip(root / ASSET, b"body { color: #222; }\n")
     write_with_gzip(root / STABLE_ASSET, b"<svg xmlns='http://www.w3.org/2000/svg'/>\n")
     (root / ".env").write_text("SECRET=dotfile\n")
     (root / "de" / ".secret.html").write_text("SECRET=hidden page\n")
-    (root / "deploy" / "nginx").mkdir(parents=True)
-    (root / "deploy" / "nginx" / "README.md").write_text("SECRET=deploy notes\n")
     (root / ".well-known" / "autoconfig" / "mail").mkdir(parents=True)
     (root / AUTOCONFIG_PATH.lstrip("/")).write_text("<clientConfig version='1.1'/>\n")
     (root / MTA_STS_PATH.lstrip("/")).write_text("version: STSv1\nmode: enforce\n")
@@ -140,15 +147,19 @@ def assert_security_headers(response) -> None:
         ("nl, fr;q=0.3", "fr"),
         ("DE-at", "de"),
         ("de_DE", "de"),
-        ("fr;q=0.4, de;q=0.8", "de"),
+        # Browsers list their languages best first: the first one the site has is chosen.
+        ("fr;q=0.4, de;q=0.8", "fr"),
         ("fr;q=0.45, de;q=0.4", "fr"),
         ("fr;q=0.05, de;q=0.009", "fr"),
         ("fr, de", "fr"),
         ("en-US,en;q=0.9,de;q=0.8", "en"),
-        ("de;q=0.5, *", "en"),
+        ("de;q=0.5, *", "de"),
+        ("*, de", "en"),
         ("de;q=0", "en"),
         ("english, de;q=0.1", "de"),
-        ("fr ; q = 0.7 , de ; q = 1.0", "de"),
+        ("fr ; q = 0.7 , de ; q = 1.0", "fr"),
+        ("de ; q = 0 , fr ; q = 0.5", "fr"),
+        ("de;q=0.000, fr;q=0.001", "fr"),
     ],
 )
 def test_root_redirects_to_the_preferred_language(nginx: RunningNginx, accept_language, language):
@@ -189,14 +200,14 @@ def test_negotiation_agrees_with_the_preview_server(nginx: RunningNginx, accept_
 @pytest.mark.parametrize(
     ("path", "language", "slug"),
     [
-        ("/de/chatmail", "de", "chatmail"),
+        ("/de/chatmail/", "de", "chatmail"),
         ("/de/chatmail/index.html", "de", "chatmail"),
         ("/de/", "de", "index"),
-        ("/fr/chatmail", "fr", "chatmail"),
+        ("/fr/chatmail/", "fr", "chatmail"),
         ("/en/", "en", "index"),
     ],
 )
-def test_extensionless_urls_serve_pages(nginx: RunningNginx, path, language, slug):
+def test_folder_urls_serve_pages(nginx: RunningNginx, path, language, slug):
     response, body = nginx.request("GET", path)
     assert response.status == 200
     assert body == page_body(language, slug)
@@ -211,6 +222,15 @@ def test_language_root_without_slash_redirects_once(nginx: RunningNginx):
     assert_security_headers(response)
     followed, _ = nginx.request("GET", "/de/")
     assert followed.status == 200
+
+
+def test_a_page_without_its_slash_redirects_on_the_same_address(nginx: RunningNginx):
+    response, _ = nginx.request("GET", "/de/chatmail")
+    assert (response.status, response.getheader("Location")) == (301, "/de/chatmail/")
+    assert_security_headers(response)
+    # Nothing is rewritten: the old file name of a page is no page.
+    missing, body = nginx.request("GET", "/de/chatmail.html")
+    assert (missing.status, body) == (404, page_body("de", "404"))
 
 
 @pytest.mark.parametrize(
@@ -235,7 +255,7 @@ def test_missing_pages_get_their_languages_404(nginx: RunningNginx, path, langua
 
 
 def test_precompressed_page_is_sent_to_gzip_clients(nginx: RunningNginx):
-    response, body = nginx.request("GET", "/de/chatmail", {"Accept-Encoding": "gzip"})
+    response, body = nginx.request("GET", "/de/chatmail/", {"Accept-Encoding": "gzip"})
     assert response.status == 200
     assert response.getheader("Content-Encoding") == "gzip"
     assert response.getheader("Vary") == "Accept-Encoding"
@@ -244,7 +264,7 @@ def test_precompressed_page_is_sent_to_gzip_clients(nginx: RunningNginx):
 
 
 def test_plain_page_is_sent_to_other_clients(nginx: RunningNginx):
-    response, body = nginx.request("GET", "/de/chatmail")
+    response, body = nginx.request("GET", "/de/chatmail/")
     assert response.getheader("Content-Encoding") is None
     assert body == page_body("de", "chatmail")
 
@@ -426,13 +446,25 @@ def test_a_new_language_gets_its_locations_without_hand_edits():
         languages=("en", "de", "fr", "it"), pages=pages | {"it": frozenset({"index", "404"})}
     )
     config = nginx_config(plan)
-    assert "location /it/ {\n        error_page 404 /it/404.html;" in config
+    assert "location /it/ {" in config
+    it_block = config[config.index("location /it/ {") :]
+    assert it_block.index("error_page 404 /it/404.html;") < it_block.index("}")
     assert '"~*^it(?:[-_]|$)" it;' in config
+    assert "location /it/ {" in relay_locations(plan)
 
 
 def test_deploy_readme_names_this_plans_files():
     plan = production_plan()
     readme = deploy_readme(plan)
     assert config_file_name(plan) in readme
-    assert f"--exclude=/deploy/ build/ {DOMAIN}:{plan.web_root}/" in readme
+    assert f"rsync -a --delete build/ {DOMAIN}:{plan.web_root}/" in readme
+    assert "www_folder = /path/to/site/build" in readme
+    assert f"nginx/{locations_file_name(plan)}" in readme
     assert plan.invite_uri in readme
+
+
+def test_the_accept_language_map_is_one_pattern_not_one_per_q_value():
+    config = nginx_config(production_plan())
+    accept_map = config[config.index("map $http_accept_language") :]
+    accept_map = accept_map[: accept_map.index("}")]
+    assert accept_map.count("\n") == 3  # the head, the default and one pattern

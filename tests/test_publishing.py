@@ -105,16 +105,20 @@ def test_main_deploys_to_pages_and_pull_requests_upload_a_preview():
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
 
 
-def test_deploy_folder_is_never_published():
-    stage = next(s for s in steps("build") if s["name"] == "Stage the web root")
-    assert "rm -rf _site/deploy" in stage["run"]
-    for step in steps("build"):
-        if (
-            "uses" in step
-            and "upload" in step["uses"]
-            and step["name"] != "Upload build report and translation status"
-        ):
-            assert step["with"]["path"] == "_site"
+def test_the_web_root_is_published_as_built():
+    """build/ holds only what is published (server configuration goes beside it), so it is
+    uploaded directly, with no staging step that could forget to leave something out."""
+    assert not any("stage" in step["name"].lower() for step in steps("build"))
+    uploads = [
+        step
+        for step in steps("build")
+        if "uses" in step
+        and "upload" in step["uses"]
+        and step["name"] != "Upload build report and translation status"
+    ]
+    assert len(uploads) == 2
+    for step in uploads:
+        assert step["with"]["path"] == "build"
 
 
 def test_report_of_a_strict_build_with_a_broken_translation(bundled_site: Path, tmp_path: Path, capsys):
@@ -176,10 +180,10 @@ def test_preview_path_build_stays_under_its_base(bundled_site: Path):
 def test_preview_path_sets_canonical_and_alternates(bundled_site: Path):
     result = build_site(bundled_site, base_url=BASE)
     page = parse_html(result.files["de/chatmail/index.html"])
-    assert page.find("link", rel="canonical").attrs["href"] == BASE + "de/chatmail"
+    assert page.find("link", rel="canonical").attrs["href"] == BASE + "de/chatmail/"
     alternates = {e.attrs["hreflang"]: e.attrs["href"] for e in page.find_all("link", rel="alternate")}
-    assert alternates["x-default"] == BASE + "en/chatmail"
-    assert alternates["de"] == BASE + "de/chatmail"
+    assert alternates["x-default"] == BASE + "en/chatmail/"
+    assert alternates["de"] == BASE + "de/chatmail/"
     not_found = parse_html(result.files["de/404.html"])
     assert not_found.find("link", rel="stylesheet").attrs["href"].startswith("/pr-12/assets/")
 

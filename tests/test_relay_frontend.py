@@ -21,6 +21,7 @@ from chatmail_site.deploy import (
     PERMISSIONS_POLICY,
     STABLE_ASSET_CACHE_CONTROL,
     nginx_config,
+    relay_locations,
 )
 from chatmail_site.errors import Severity
 from chatmail_site.relay_frontend import deploy_plan_for_output, format_days, format_size
@@ -225,23 +226,30 @@ def test_fronts_mistakes_are_errors(tmp_path, fronts, message):
 
 
 def test_a_site_that_fronts_no_relay_has_no_gzip_copies_and_no_deploy_folder():
-    files = build_site(REPO_ROOT).files
-    assert not any(name.endswith(".gz") or name.startswith("deploy/") for name in files)
+    result = build_site(REPO_ROOT)
+    files = result.files
+    assert not any(name.endswith(".gz") for name in files)
+    assert result.deploy_files == {}
     assert not any(name.startswith("en/relay") for name in files)
 
 
 # --- the emitted config, served by nginx ---------------------------------------------------
 
 
-def test_the_build_emits_the_config_and_its_readme_beside_the_web_root(built: Path):
-    emitted = (built / "deploy" / "nginx" / f"{DOMAIN}.conf").read_text(encoding="utf-8")
-    assert emitted == nginx_config(deploy_plan_for_output(EXAMPLE, built))
-    assert "--exclude=/deploy/" in (built / "deploy" / "nginx" / "README.md").read_text(encoding="utf-8")
-    assert not (built / "deploy" / "nginx" / "README.md.gz").exists()
+def test_the_build_emits_the_configs_and_their_readme_beside_the_web_root(built: Path):
+    deploy = built.with_name(built.name + ".deploy")
+    plan = deploy_plan_for_output(EXAMPLE, built)
+    assert (deploy / "nginx" / f"{DOMAIN}.conf").read_text(encoding="utf-8") == nginx_config(plan)
+    assert (deploy / "nginx" / f"{DOMAIN}.locations.conf").read_text(encoding="utf-8") == relay_locations(
+        plan
+    )
+    assert "www_folder" in (deploy / "README.md").read_text(encoding="utf-8")
+    assert (deploy / ".chatmail-site-output").is_file()
+    assert not (built / "deploy").exists() and not (built / "nginx").exists()
 
 
 def test_every_text_output_has_an_identical_gzip_copy(built: Path):
-    web_root = [p for p in built.rglob("*") if p.is_file() and "deploy" not in p.relative_to(built).parts]
+    web_root = [p for p in built.rglob("*") if p.is_file()]
     texts = [p for p in web_root if p.suffix in (".html", ".css", ".js", ".svg", ".txt")]
     assert len(texts) > 20
     for path in texts:
@@ -324,10 +332,11 @@ def test_new_sends_delta_chat_to_the_invite(nginx: RunningNginx):
 
 
 @pytest.mark.nginx
-def test_the_deploy_folder_is_not_served(nginx: RunningNginx):
-    response, body = nginx.request("GET", f"/deploy/nginx/{DOMAIN}.conf")
-    assert response.status == 404
-    assert b"server_name" not in body
+def test_no_server_configuration_is_served(nginx: RunningNginx):
+    for path in (f"/deploy/nginx/{DOMAIN}.conf", f"/nginx/{DOMAIN}.conf", "/README.md"):
+        response, body = nginx.request("GET", path)
+        assert response.status == 404
+        assert b"server_name" not in body and b"www_folder" not in body
 
 
 @pytest.mark.nginx
@@ -336,7 +345,9 @@ def test_gixy_finds_no_issues_in_the_emitted_production_config(built: Path, tmp_
     if gixy is None:
         pytest.fail(INSTALL_HINT.replace("nginx", "gixy", 1), pytrace=False)
     main_config = tmp_path / "nginx.conf"
-    main_config.write_text(wrapper_config(built / "deploy" / "nginx" / f"{DOMAIN}.conf", tmp_path))
+    main_config.write_text(
+        wrapper_config(built.with_name("build.deploy") / "nginx" / f"{DOMAIN}.conf", tmp_path)
+    )
     result = subprocess.run(
         [gixy, "-f", "json", str(main_config)], capture_output=True, text=True, timeout=120
     )
