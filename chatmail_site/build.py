@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from . import __version__, buildcache, parallel, relay_frontend, relays_render
+from .aliases import Alias, check_aliases, nginx_redirects, page_aliases, redirect_page
 from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
@@ -189,6 +190,7 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
     fronted = relay_frontend.load_fronted_relay(config, relays, diagnostics)
     if fronted:
         relay_frontend.check_front_slugs_are_free(config, content.slugs(), diagnostics)
+        relay_frontend.check_relay_paths_are_free(config, content, diagnostics)
     return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted)
 
 
@@ -497,7 +499,9 @@ def build_site(
     records = BuildRecords(inputs, dependencies, shown_checks(plan), problems, cache.export_entries())
     counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
     notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
-    deploy_files = relay_frontend.deploy_output(site, files, diagnostics)
+    # The aliases were checked, and their problems reported, with the site-wide files.
+    redirects = nginx_redirects(site_aliases(site, plan, Diagnostics()))
+    deploy_files = relay_frontend.deploy_output(site, files, diagnostics, redirects)
     return BuildResult(
         files, diagnostics, counts, timings, notices, records, len(items), len(reusable), deploy_files
     )
@@ -593,6 +597,7 @@ def site_wide_files(
     outputs.add_all(special or special_pages(site, renderer), f"{theme_source} (root and 404 pages)")
     outputs.add_all(theme_static_files(site), f"{theme_source}/static")
     outputs.add_all(asset_files(site), "content/assets")
+    outputs.add_all(alias_files(site, plan, renderer), "content (aliases)")
     files = outputs.files
     index_outputs = [SITEMAP_FILE, ROBOTS_FILE] if site.config.base_url else [ROBOTS_FILE]
     index = kept and kept.group(index_outputs, False)
@@ -603,6 +608,40 @@ def site_wide_files(
         files[SITEMAP_FILE] = sitemap_xml(sitemap_entries(plan, renderer))
     files[ROBOTS_FILE] = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
     return files
+
+
+def planned_outputs(site: Site, plan: SitePlan) -> dict[str, str]:
+    """The pages and special files a build writes, each with what it is, for clash messages."""
+    outputs = {item.output: f"the page {item.url}" for item in (*plan.pages, *plan.relay_pages)}
+    outputs.update({name: "a page of the theme" for name in special_page_outputs(site)})
+    outputs.update(relay_frontend.front_outputs(site))
+    return outputs
+
+
+def site_aliases(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> list[Alias]:
+    """The pages' aliases that can be written: none clashing with another output, and on a
+    fronting site none under a path that the relay answers itself."""
+    aliases = []
+    for alias in page_aliases(site.content):
+        taken = relay_frontend.relay_path_of("/" + alias.path) if site.fronted else None
+        if taken is None:
+            aliases.append(alias)
+            continue
+        diagnostics.error(
+            alias.source,
+            alias.line,
+            f"the alias `/{alias.path}` falls under {taken}, which the relay answers itself",
+            "the relay would never show it; remove the alias",
+        )
+    return check_aliases(aliases, planned_outputs(site, plan), diagnostics)
+
+
+def alias_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
+    """A redirect page at each old address that a page names under `aliases:`."""
+    return {
+        alias.output: redirect_page(alias, renderer.absolute_or_relative(alias.path, alias.target_url))
+        for alias in site_aliases(site, plan, renderer.diagnostics)
+    }
 
 
 def relay_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
@@ -653,22 +692,7 @@ def special_page_outputs(site: Site) -> list[str]:
 def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
     """The root language chooser and a 404 page per language."""
     config = site.config
-    default = site.languages[config.default_language]
-    root_context = {
-        **renderer.common_context("", default),
-        "choices": [
-            {
-                "code": code,
-                "name": renderer.native_name(code),
-                "href": page_url(code, INDEX_SLUG),
-                "dir": site.languages[code].direction,
-                "fallback": code not in renderer.plan.translated.get(INDEX_SLUG, ()),
-            }
-            for code in config.languages
-        ],
-        "canonical": renderer.absolute_or_relative("", page_url(config.default_language, INDEX_SLUG)),
-    }
-    files = {"index.html": site.theme.render("root.html", root_context).encode("utf-8")}
+    files = {"index.html": language_chooser(site, renderer, INDEX_SLUG)}
     # Error pages are shown at any URL, so their links start from the site's base path.
     base_path = _base_path(config.base_url)
     for code, language in site.languages.items():
@@ -676,6 +700,32 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
         files[not_found_output(code)] = html.encode("utf-8")
     files["404.html"] = files[not_found_output(config.default_language)]
     return files
+
+
+def language_chooser(site: Site, renderer: PageRenderer, slug: str, *, noindex: bool = False) -> bytes:
+    """A page at the site root that lists page `slug` in every language.
+
+    The theme's script sends the browser on to its reader's language, so the choice works
+    on servers that cannot negotiate; without script the reader picks from the list.
+    """
+    config = site.config
+    default = site.languages[config.default_language]
+    context = {
+        **renderer.common_context("", default),
+        "choices": [
+            {
+                "code": code,
+                "name": renderer.native_name(code),
+                "href": page_url(code, slug),
+                "dir": site.languages[code].direction,
+                "fallback": code not in renderer.plan.translated.get(slug, ()),
+            }
+            for code in config.languages
+        ],
+        "canonical": renderer.absolute_or_relative("", page_url(config.default_language, slug)),
+        "noindex": noindex,
+    }
+    return site.theme.render("root.html", context).encode("utf-8")
 
 
 def _base_path(base_url: str | None) -> str:

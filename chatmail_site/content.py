@@ -12,10 +12,11 @@ from .config import SiteConfig
 from .errors import Diagnostics, known_keys_hint
 from .front_matter import SplitPage, read_page_text, split_front_matter
 from .i18n import is_language_tag
-from .yamlutil import expect_text
+from .urls import AliasError, alias_path
+from .yamlutil import LineDict, LineList, expect_text
 
 # Front-matter keys a page may carry. Anything else is most likely a typo or a translated key.
-PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav"})
+PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav", "aliases"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Folders inside content/ that are not languages.
 ASSETS_FOLDER = "assets"
@@ -36,6 +37,8 @@ class Page:
     short_title: str | None = None  # the label in the menu; the title when absent
     nav: int | None = None  # position in the navigation; pages without it are not listed
     meta: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    # Old addresses this page replaces (`aliases:`), each checked, with its line in the file.
+    aliases: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,9 +168,11 @@ def _validate_page(
     description = expect_text(meta, "description", shown, diagnostics)
     short_title = expect_text(meta, "short_title", shown, diagnostics)
     nav = _nav_position(meta, shown, diagnostics)
+    aliases = _aliases(meta, shown, diagnostics)
     if len(diagnostics.errors) > errors_before:
         return None
-    extra = {k: v for k, v in meta.items() if k not in ("title", "short_title", "lang", "description", "nav")}
+    read = ("title", "short_title", "lang", "description", "nav", "aliases")
+    extra = {k: v for k, v in meta.items() if k not in read}
     page = Page(
         lang,
         slug,
@@ -180,8 +185,35 @@ def _validate_page(
         short_title,
         nav,
         MappingProxyType(extra),
+        aliases,
     )
     return page, 0 if title and title.strip() else meta.line
+
+
+def _aliases(meta: LineDict, shown: str, diagnostics: Diagnostics) -> tuple[tuple[str, int], ...]:
+    """The old addresses under `aliases:`: one text, or a list of them."""
+    value = meta.get("aliases")
+    if value is None:
+        return ()
+    entries = value if isinstance(value, list) else [value]
+    found = []
+    for index, entry in enumerate(entries):
+        line = value.line_of(index) if isinstance(value, LineList) else meta.line_of("aliases")
+        if not isinstance(entry, str):
+            diagnostics.error(
+                shown,
+                line,
+                "an alias must be an address such as /old-page.html",
+                "write one address per item",
+            )
+            continue
+        try:
+            found.append((alias_path(entry), line))
+        except AliasError as problem:
+            diagnostics.error(
+                shown, line, f"`{entry}` cannot be an alias: {problem}", "write it as /old/page.html"
+            )
+    return tuple(found)
 
 
 def _nav_position(meta, shown: str, diagnostics: Diagnostics) -> int | None:

@@ -25,7 +25,9 @@ from babel.numbers import format_decimal
 from babel.units import format_unit
 
 from . import qr
+from .aliases import nginx_redirects, page_aliases
 from .config import SiteConfig, load_config
+from .content import load_content
 from .deploy import (
     NGINX_FOLDER,
     DeployPlan,
@@ -42,16 +44,31 @@ from .output import gzip_bytes
 from .relayini import RelayIni, line_of_key, load_relay_ini
 from .relays_render import load_relays
 from .servers import Relay
-from .urls import NOT_FOUND_SLUG, LocatedPage, not_found_output, page_of_output, page_url, relative_href
+from .urls import (
+    NOT_FOUND_SLUG,
+    LocatedPage,
+    not_found_output,
+    page_of_output,
+    page_output,
+    page_url,
+    relative_href,
+)
 
 if TYPE_CHECKING:
     from .build import PageRenderer, Site, SitePlan
+    from .content import ContentIndex
 
 HOME_SLUG = "relay"
 INFO_SLUG = "relay/info"
 PRIVACY_SLUG = "relay/privacy"
 # slug → template of each page of the fronted relay
 FRONT_PAGES = {HOME_SLUG: "relay-home.html", INFO_SLUG: "relay-info.html", PRIVACY_SLUG: "relay-privacy.html"}
+# The relay software's own pages, by their addresses, and the pages that replace them here
+# (its index.html is this site's root page, which leads to every language's home).
+OLD_PAGES = {"info.html": INFO_SLUG, "privacy.html": PRIVACY_SLUG}
+# The paths the relay's own nginx answers (prefix locations), which nothing the site writes
+# may fall under: account creation, its old address, the proxied services, mta-sts and autoconfig.
+RELAY_PATHS = ("/new", "/cgi-bin/", "/mxdeliv", "/relay", "/ping", "/generate_204", "/.well-known/")
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
 _MIB = 1024**2
@@ -238,8 +255,9 @@ class FrontPagePlan(LocatedPage):
 
 
 def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[str, bytes]:
-    """The fronted relay's pages in every language (nothing when the site fronts no relay)."""
-    from .build import PageRenderer, SitePlan
+    """The fronted relay's pages in every language, and what keeps its old addresses working
+    (nothing when the site fronts no relay)."""
+    from .build import PageRenderer, SitePlan, language_chooser
 
     fronted = site.fronted
     if fronted is None:
@@ -252,7 +270,62 @@ def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[st
         for slug in FRONT_PAGES
         for lang in site.languages
     ]
-    return {page.output: _render(renderer, fronted, page) for page in pages}
+    files = {page.output: _render(renderer, fronted, page) for page in pages}
+    # The relay software's own pages were /index.html, /info.html and /privacy.html, with the
+    # QR code beside them; printed and linked addresses must keep leading somewhere. The
+    # root page already chooses the language; the others do the same for their new pages.
+    for old_name, slug in OLD_PAGES.items():
+        files[old_name] = language_chooser(site, renderer, slug, noindex=True)
+    files[old_qr_image(fronted.domain)] = qr.qr_png(fronted.invite_uri)
+    return files
+
+
+def front_outputs(site: Site) -> dict[str, str]:
+    """The files front_files writes, each with what it is (for messages about clashes)."""
+    if site.fronted is None:
+        return {}
+    outputs = {
+        page_output(lang, slug): f"the relay page {page_url(lang, slug)}"
+        for slug in FRONT_PAGES
+        for lang in site.languages
+    }
+    outputs.update({name: "an old address of the relay software" for name in OLD_PAGES})
+    outputs[old_qr_image(site.fronted.domain)] = "the relay software's old QR code image"
+    return outputs
+
+
+def relay_path_of(url: str) -> str | None:
+    """The relay path that answers a site address (`/new/x` → `/new`), or None when free.
+
+    The relay's nginx matches these as prefixes, so `/newsletter/` belongs to `/new` too.
+    """
+    return next((path for path in RELAY_PATHS if url.startswith(path)), None)
+
+
+def check_relay_paths_are_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
+    """No language folder of a fronting site may fall under a path the relay answers itself."""
+    for lang in config.languages:
+        taken = relay_path_of(f"/{lang}/")
+        if taken is None:
+            continue
+        diagnostics.error(
+            config.config_file,
+            config.fronts.line if config.fronts else 0,
+            f"the language `{lang}` would be published at /{lang}/, which the relay answers itself ({taken})",
+            "this site cannot front a relay in that language",
+        )
+        for page in content.in_language(lang):
+            diagnostics.error(
+                page.display_path,
+                1,
+                f"this page would be published at {page_url(lang, page.slug)}, under the relay's own {taken}",
+                "the relay would never show it",
+            )
+
+
+def old_qr_image(domain: str) -> str:
+    """Where the relay software published the QR invite code of its relay."""
+    return f"qr-chatmail-invite-{domain}.png"
 
 
 def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> bytes:
@@ -283,7 +356,11 @@ def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) 
 
 
 def deploy_plan(
-    config: SiteConfig, fronted: FrontedRelay, outputs: Iterable[str], **settings: Any
+    config: SiteConfig,
+    fronted: FrontedRelay,
+    outputs: Iterable[str],
+    aliases: Mapping[str, str] | None = None,
+    **settings: Any,
 ) -> DeployPlan:
     """The DeployPlan of a build: its languages and, per language, every page it wrote.
 
@@ -305,16 +382,21 @@ def deploy_plan(
         default_language=config.default_language,
         pages={lang: frozenset(slugs) for lang, slugs in pages.items()},
         invite_uri=fronted.invite_uri,
+        aliases=dict(aliases or {}),
         **settings,
     )
 
 
 def deploy_files(
-    config: SiteConfig, fronted: FrontedRelay, outputs: Iterable[str], diagnostics: Diagnostics
+    config: SiteConfig,
+    fronted: FrontedRelay,
+    outputs: Iterable[str],
+    diagnostics: Diagnostics,
+    aliases: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """The nginx configs and their README, by their names in the folder beside the web root."""
     try:
-        plan = deploy_plan(config, fronted, outputs)
+        plan = deploy_plan(config, fronted, outputs, aliases)
     except DeployPlanError as problem:
         diagnostics.error(
             config.config_file,
@@ -338,11 +420,16 @@ def serving_files(site: Site, files: Mapping[str, bytes]) -> dict[str, bytes]:
     return gzip_copies(files) if site.fronted is not None else {}
 
 
-def deploy_output(site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics) -> dict[str, bytes]:
-    """The files for the folder beside the web root: nothing for a site that fronts no relay."""
+def deploy_output(
+    site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics, aliases: Mapping[str, str]
+) -> dict[str, bytes]:
+    """The files for the folder beside the web root: nothing for a site that fronts no relay.
+
+    `aliases` maps each old address the pages name to the path of its page.
+    """
     if site.fronted is None:
         return {}
-    return deploy_files(site.config, site.fronted, files, diagnostics)
+    return deploy_files(site.config, site.fronted, files, diagnostics, aliases)
 
 
 def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -366,4 +453,5 @@ def deploy_plan_for_output(site_dir: Path, out_dir: Path, **settings: Any) -> De
     if config is None or fronted is None or diagnostics.errors:
         raise SiteError(diagnostics)
     outputs = [path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*.html")]
-    return deploy_plan(config, fronted, outputs, **settings)
+    aliases = nginx_redirects(page_aliases(load_content(config, diagnostics)))
+    return deploy_plan(config, fronted, outputs, aliases, **settings)

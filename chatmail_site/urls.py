@@ -11,6 +11,7 @@ kind of page follows the same shape by calling them.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Collection
 from functools import lru_cache
 
@@ -183,3 +184,36 @@ def _split_path(href: str) -> tuple[str, str, str]:
 def _has_scheme(href: str) -> bool:
     scheme, colon, _ = href.partition(":")
     return bool(colon) and "/" not in scheme and "?" not in scheme and "#" not in scheme
+
+
+# Characters an old address may hold: enough for real paths, and safe to write unquoted into
+# an nginx config (no spaces, quotes, `;`, braces or `$`).
+_ALIAS_SEGMENT = re.compile(r"^[A-Za-z0-9._~@+=,:-]+$")
+_PAGE_FILE_SUFFIXES = (".html", ".htm")
+
+
+class AliasError(ValueError):
+    """An `aliases:` entry that cannot be an address of this site; the message says why."""
+
+
+def alias_path(alias: str) -> str:
+    """An old address as a path from the site root, checked: `/de/chatmail.html`, `join/`.
+
+    An address ending in `.html` or `.htm` names a file; any other names a folder, written
+    with its trailing slash.
+    """
+    path = alias.strip()
+    if "?" in path or "#" in path:
+        raise AliasError("an alias is a path, without `?` or `#`")
+    inner = path.strip("/")
+    if not inner:
+        raise AliasError("the site root cannot be an alias")
+    for segment in inner.split("/"):
+        if segment in (".", "..") or not _ALIAS_SEGMENT.match(segment):
+            raise AliasError("use letters, digits and `._~@+=,:-` between single slashes, without `..`")
+    return inner if inner.endswith(_PAGE_FILE_SUFFIXES) else inner + "/"
+
+
+def alias_addresses(path: str) -> tuple[str, ...]:
+    """The addresses (from the site root) at which an old address can be requested."""
+    return (f"/{path}",) if not path.endswith("/") else (f"/{path[:-1]}", f"/{path}")
