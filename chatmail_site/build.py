@@ -190,7 +190,6 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
     fronted = relay_frontend.load_fronted_relay(config, relays, diagnostics)
     if fronted:
         relay_frontend.check_front_slugs_are_free(config, content.slugs(), diagnostics)
-        relay_frontend.check_relay_paths_are_free(config, content, diagnostics)
     return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted)
 
 

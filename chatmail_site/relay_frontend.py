@@ -56,7 +56,6 @@ from .urls import (
 
 if TYPE_CHECKING:
     from .build import PageRenderer, Site, SitePlan
-    from .content import ContentIndex
 
 HOME_SLUG = "relay"
 INFO_SLUG = "relay/info"
@@ -68,6 +67,7 @@ FRONT_PAGES = {HOME_SLUG: "relay-home.html", INFO_SLUG: "relay-info.html", PRIVA
 OLD_PAGES = {"info.html": INFO_SLUG, "privacy.html": PRIVACY_SLUG}
 # The paths the relay's own nginx answers (prefix locations), which nothing the site writes
 # may fall under: account creation, its old address, the proxied services, mta-sts and autoconfig.
+# Pages live in language folders, and no language tag is one of these; an alias may be.
 RELAY_PATHS = ("/new", "/cgi-bin/", "/mxdeliv", "/relay", "/ping", "/generate_204", "/.well-known/")
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
@@ -300,27 +300,6 @@ def relay_path_of(url: str) -> str | None:
     The relay's nginx matches these as prefixes, so `/newsletter/` belongs to `/new` too.
     """
     return next((path for path in RELAY_PATHS if url.startswith(path)), None)
-
-
-def check_relay_paths_are_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
-    """No language folder of a fronting site may fall under a path the relay answers itself."""
-    for lang in config.languages:
-        taken = relay_path_of(f"/{lang}/")
-        if taken is None:
-            continue
-        diagnostics.error(
-            config.config_file,
-            config.fronts.line if config.fronts else 0,
-            f"the language `{lang}` would be published at /{lang}/, which the relay answers itself ({taken})",
-            "this site cannot front a relay in that language",
-        )
-        for page in content.in_language(lang):
-            diagnostics.error(
-                page.display_path,
-                1,
-                f"this page would be published at {page_url(lang, page.slug)}, under the relay's own {taken}",
-                "the relay would never show it",
-            )
 
 
 def old_qr_image(domain: str) -> str:

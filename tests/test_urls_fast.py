@@ -6,7 +6,19 @@ import itertools
 import posixpath
 import random
 
-from chatmail_site.urls import INDEX_SLUG, page_url, relative_href
+import pytest
+
+from chatmail_site.urls import (
+    INDEX_SLUG,
+    AliasError,
+    alias_addresses,
+    alias_path,
+    page_of_output,
+    page_output,
+    page_url,
+    rebase_authored_link,
+    relative_href,
+)
 
 
 def reference_href(from_url: str, to_url: str) -> str:
@@ -68,3 +80,78 @@ def test_unusual_urls_match_the_reference():
     pairs = random.Random(20240601).sample(list(itertools.product(urls, repeat=2)), 40_000)
     for from_url, to_url in pairs:
         assert relative_href(from_url, to_url) == reference_href(from_url, to_url), (from_url, to_url)
+
+
+def test_every_page_is_a_folder_with_an_index_file():
+    assert page_url("de", "chatmail") == "de/chatmail/"
+    assert page_url("de", INDEX_SLUG) == "de/"
+    assert page_output("de", "chatmail") == "de/chatmail/index.html"
+    assert page_output("de", "servers/x.org") == "de/servers/x.org/index.html"
+    assert page_output("pt-BR", INDEX_SLUG) == "pt-BR/index.html"
+    for lang in LANGUAGES:
+        for slug in SLUGS:
+            assert page_of_output(page_output(lang, slug)) == (lang, slug)
+    assert page_of_output("index.html") is None
+    assert page_of_output("de/404.html") is None
+    assert page_of_output("assets/logos/chatmail.svg") is None
+
+
+SITE_LANGUAGES = ("en", "de", "pt-BR")
+
+
+@pytest.mark.parametrize(
+    ("href", "lang", "slug", "expected"),
+    [
+        # Written as between the files of content/<lang>/, resolved from the page's folder.
+        ("donate", "en", "chatmail", "../donate/"),
+        ("donate.md", "en", "chatmail", "../donate/"),
+        ("donate.html", "de", "chatmail", "../donate/"),
+        ("donate", "en", INDEX_SLUG, "donate/"),
+        ("chatmail#selfhosted", "en", INDEX_SLUG, "chatmail/#selfhosted"),
+        ("donate?from=menu#top", "de", "chatmail", "../donate/?from=menu#top"),
+        ("index", "de", "chatmail", "../"),
+        ("./", "de", "chatmail", "../"),
+        ("../pt-BR/chatmail", "de", "faq", "../../pt-BR/chatmail/"),
+        ("../pt-BR/", "de", "faq", "../../pt-BR/"),
+        ("servers/x.org", "de", "chatmail", "../servers/x.org/"),
+        ("relay/info", "en", INDEX_SLUG, "relay/info/"),
+        # Files outside the language folders keep their names.
+        ("../assets/logo.png", "de", "chatmail", "../../assets/logo.png"),
+        ("../servers.json", "de", INDEX_SLUG, "../servers.json"),
+        ("../", "de", "chatmail", "../../"),
+        # Left alone: other schemes, the site root, this page's anchors, and paths that leave.
+        ("https://example.org/x", "de", "chatmail", "https://example.org/x"),
+        ("mailto:a@example.org", "de", "chatmail", "mailto:a@example.org"),
+        ("/de/chatmail/", "de", "faq", "/de/chatmail/"),
+        ("#here", "de", "faq", "#here"),
+        ("../../outside", "de", "faq", "../../outside"),
+    ],
+)
+def test_authored_links_follow_their_pages_into_folders(href, lang, slug, expected):
+    assert rebase_authored_link(href, lang, slug, SITE_LANGUAGES) == expected
+
+
+@pytest.mark.parametrize(
+    ("alias", "path", "addresses"),
+    [
+        ("/info.html", "info.html", ("/info.html",)),
+        ("de/chatmail.html", "de/chatmail.html", ("/de/chatmail.html",)),
+        ("/join", "join/", ("/join", "/join/")),
+        (
+            "/en/servers/nine.testrun.org/",
+            "en/servers/nine.testrun.org/",
+            ("/en/servers/nine.testrun.org", "/en/servers/nine.testrun.org/"),
+        ),
+    ],
+)
+def test_aliases_name_a_file_or_a_folder(alias, path, addresses):
+    assert alias_path(alias) == path
+    assert alias_addresses(path) == addresses
+
+
+@pytest.mark.parametrize(
+    "alias", ["/", "", "/a/../b", "/a//b", "/a b", "/x?y", "/x#y", "/a;b", "/$host", "/a/./b"]
+)
+def test_aliases_that_cannot_be_an_address_are_refused(alias):
+    with pytest.raises(AliasError):
+        alias_path(alias)

@@ -172,7 +172,7 @@ def _internal_target(page: str, link: str) -> str | None:
     if not target:
         return None
     if not target.startswith("/"):
-        folder = page if page.endswith("/") else posixpath.dirname(page) + "/"
+        folder = page if page.endswith("/") else posixpath.dirname(page).rstrip("/") + "/"
         joined = posixpath.normpath(folder + target)
         target = joined + "/" if target.endswith("/") and joined != "/" else joined
     return target
