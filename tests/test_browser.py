@@ -172,3 +172,15 @@ def test_desktop_screenshots(kind: str, reader_site: ReaderSite, served: ServedS
     response = browser_page.goto(served.url(path))
     assert response is not None and response.ok, path
     assert save_screenshot(browser_page, f"{kind}-desktop").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("/index.html", "/de/"), ("/info.html", "/de/relay/info/"), ("/privacy.html", "/de/relay/privacy/")],
+)
+def test_the_relays_old_addresses_lead_a_german_browser_to_the_german_pages(
+    relay_front_served: ServedSite, german_page: Page, old: str, new: str
+):
+    german_page.goto(relay_front_served.url(old))
+    german_page.wait_for_url(relay_front_served.url(new))
+    assert german_page.evaluate(HTML_LANG) == "de"

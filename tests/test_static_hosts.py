@@ -14,8 +14,9 @@ import pytest
 
 from chatmail_site.deploy import CONTENT_SECURITY_POLICY
 from tests.support.nginx import RunningNginx
+from tests.support.qr import decode_png
 from tests.support.reader_site import ReaderSite, build_once, build_relay_front_site
-from tests.support.sites import copy_bundled_site
+from tests.support.sites import copy_bundled_site, parse_html
 from tests.support.static_hosts import NEWEMAIL_ANSWER, RELAY_ENDPOINTS, crawl, plain_server, relay_server
 
 pytestmark = pytest.mark.nginx
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.nginx
 DOMAIN = "chat.example.org"  # the relay of examples/relay-site
 RELAY_INVITE_REDIRECT = f"dcaccount:https://{DOMAIN}/new"
 # Fewer addresses than this would mean the crawl stopped early, not that the site is whole.
+LANGUAGES = ("en", "de", "fr")  # of examples/relay-site
 MINIMUM_ADDRESSES = {"bundled": 60, "relay-site": 19}
 
 
@@ -101,3 +103,22 @@ def test_the_web_root_holds_nothing_but_what_is_published(sites):
     deploy = web_root.with_name(web_root.name + ".deploy")
     assert (deploy / "nginx" / f"{DOMAIN}.conf").is_file()
     assert not any("nginx" in path.parts or path.suffix == ".conf" for path in web_root.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("/index.html", "/en/"), ("/info.html", "/en/relay/info/"), ("/privacy.html", "/en/relay/privacy/")],
+)
+def test_the_relay_softwares_old_page_addresses_lead_to_the_new_pages(relay_site_on_relay, old, new):
+    response, body = relay_site_on_relay.request("GET", old)
+    assert response.status == 200
+    choices = [link.attrs["href"] for link in parse_html(body).find_all("a") if "data-language" in link.attrs]
+    assert choices == [lang + new.removeprefix("/en") for lang in LANGUAGES]
+    reached = crawl(relay_site_on_relay, old)
+    assert reached.broken == {} and new in reached.statuses
+
+
+def test_the_relay_softwares_old_qr_image_still_holds_the_invite(relay_site_on_relay):
+    response, body = relay_site_on_relay.request("GET", f"/qr-chatmail-invite-{DOMAIN}.png")
+    assert (response.status, response.getheader("Content-Type")) == (200, "image/png")
+    assert decode_png(body) == f"DCACCOUNT:https://{DOMAIN}/new"
