@@ -76,6 +76,7 @@ class Outputs:
     def __init__(self, diagnostics: Diagnostics) -> None:
         self.files: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
+        self._folders: set[str] = set()  # every folder the files so far lie in
         self._diagnostics = diagnostics
 
     def add(self, name: str, data: bytes, source: str) -> None:
@@ -93,8 +94,33 @@ class Outputs:
                 "rename one of them",
             )
             return
+        clash = self._folder_clash(name)
+        if clash is not None:
+            other = self._sources.get(clash, "a folder of other files")
+            self._diagnostics.error(
+                source,
+                0,
+                f"`{clash}` would be both a file and a folder ({other} and {source})",
+                "rename one of them",
+            )
+            return
         self.files[name] = data
         self._sources[name] = source
+        folder = name.rpartition("/")[0]
+        while folder and folder not in self._folders:
+            self._folders.add(folder)
+            folder = folder.rpartition("/")[0]
+
+    def _folder_clash(self, name: str) -> str | None:
+        """The path that `name` would need as both a file and a folder, if any."""
+        if name in self._folders:
+            return name
+        folder = name.rpartition("/")[0]
+        while folder:
+            if folder in self._sources:
+                return folder
+            folder = folder.rpartition("/")[0]
+        return None
 
     def add_all(self, files: Mapping[str, bytes], source: str) -> None:
         for name in sorted(files):

@@ -294,7 +294,13 @@ def test_an_oversized_asset_is_refused(make_site) -> None:
 @pytest.mark.parametrize(
     ("files", "output"),
     [
-        ({"content/en/404.md": page("Oops", "en")}, "en/404.html"),
+        (
+            {
+                "content/assets/old.html": "<p>old</p>",
+                "content/en/join.md": page("Join", "en", aliases="[/assets/old.html]"),
+            },
+            "assets/old.html",
+        ),
         ({"content/assets/logos/chatmail.svg": "<svg/>"}, "assets/logos/chatmail.svg"),
     ],
 )
@@ -303,6 +309,14 @@ def test_two_sources_writing_one_output_is_an_error(make_site, files, output: st
     assert any(f"`{output}` would be written by both" in d.message for d in result.diagnostics.errors), (
         messages(result)
     )
+
+
+def test_a_path_that_would_be_both_a_file_and_a_folder_is_an_error(make_site) -> None:
+    site = make_site({"content/en/join.md": page("Join", "en", aliases="[/robots.txt/]")})
+    result = build_site(site)
+    assert any(
+        "`robots.txt` would be both a file and a folder" in d.message for d in result.diagnostics.errors
+    ), messages(result)
 
 
 def test_a_language_that_is_a_path_is_refused(make_site) -> None:
