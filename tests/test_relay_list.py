@@ -144,6 +144,7 @@ def test_each_entry_links_to_the_relays_page_in_the_same_language(
     relays = {relay.domain: relay for relay in bundled_relays}
     for domain, href in list_entries(bundled_build, chatmail_page(lang)):
         slug = relay_slug(relays[domain])
+        assert href == f"../servers/{slug.rpartition('/')[2]}/"  # a folder, linked with its slash
         assert resolve(page_url(lang, "chatmail"), href) == posixpath.normpath(page_url(lang, slug))
         assert page_output(lang, slug) in bundled_build.files
 

@@ -33,9 +33,10 @@ def html_pages(result: BuildResult) -> dict[str, object]:
 
 
 def file_of(url: str) -> str:
-    """The output file behind an absolute, extensionless address of the site."""
+    """The output file behind an absolute folder address of the site."""
     path = url.removeprefix(BASE)
-    return path + "index.html" if path.endswith("/") else path + ".html"
+    assert path.endswith("/"), url
+    return path + "index.html"
 
 
 def alternates(page) -> dict[str, str]:
