@@ -53,9 +53,9 @@ def test_fallback_page_in_a_language_without_catalog(published: BuildResult) -> 
     notice = page.find("aside", class_="notice notice-fallback")
     assert "not yet translated into Slovak" in notice.text
     help_link = next(a for a in page.find_all("a") if a.text == "Help translate it")
-    assert help_link.attrs["href"] == "translate" and "sk/translate/index.html" in published.files
+    assert help_link.attrs["href"] == "../translate/" and "sk/translate/index.html" in published.files
     assert is_noindex(page)
-    assert page.find("link", rel="canonical").attrs["href"] == BASE + "en/chatmail"
+    assert page.find("link", rel="canonical").attrs["href"] == BASE + "en/chatmail/"
     assert alternates(page) == {}
 
 
@@ -112,13 +112,13 @@ def test_sitemap_lists_real_translations_with_their_alternates(published: BuildR
             if link.get("rel") == "alternate"
         }
     indexable = {
-        BASE + name.removesuffix(".html").removesuffix("index")
+        BASE + name.removesuffix("index.html")
         for name, page in pages.items()
         if "/" in name and not name.endswith("404.html") and not is_noindex(page)
     }
     assert set(listed) == indexable
-    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate") for loc in listed)
-    assert BASE + "de/chatmail" in listed and BASE + "en/translate" in listed
+    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate/") for loc in listed)
+    assert BASE + "de/chatmail/" in listed and BASE + "en/translate/" in listed
     for loc, links in listed.items():
         assert links == alternates(pages[file_of(loc)]), loc
     robots = published.files["robots.txt"].decode()
@@ -128,7 +128,7 @@ def test_sitemap_lists_real_translations_with_their_alternates(published: BuildR
 def listed_relay_page(result: BuildResult, lang: str) -> str:
     """The output file of a listed relay's page in `lang` (unlisted relays are never indexed)."""
     for name, data in sorted(result.files.items()):
-        if re.fullmatch(rf"{lang}/servers/[^/]+\.html", name) and not is_noindex(parse_html(data)):
+        if re.fullmatch(rf"{lang}/servers/[^/]+/index\.html", name) and not is_noindex(parse_html(data)):
             return name
     raise AssertionError(f"no indexable relay page in {lang}")
 
@@ -137,7 +137,7 @@ def test_relay_pages_in_a_language_without_catalog_are_fallbacks(published: Buil
     """Relay pages are made of theme strings: without a catalog their text is English."""
     german = listed_relay_page(published, "de")
     slovak = parse_html(published.files[german.replace("de/", "sk/", 1)])
-    english_url = BASE + german.replace("de/", "en/", 1).removesuffix(".html")
+    english_url = BASE + german.replace("de/", "en/", 1).removesuffix("index.html")
     assert slovak.find("html").attrs["lang"] == "en"
     assert is_noindex(slovak)
     assert slovak.find("link", rel="canonical").attrs["href"] == english_url
@@ -145,7 +145,7 @@ def test_relay_pages_in_a_language_without_catalog_are_fallbacks(published: Buil
     links = alternates(parse_html(published.files[german]))
     assert {"en", "de", "fr", "nl"} <= set(links) and not {"sk", "id"} & set(links)
     sitemap = published.files["sitemap.xml"].decode()
-    assert f"<loc>{BASE}{german.removesuffix('.html')}</loc>" in sitemap
+    assert f"<loc>{BASE}{german.removesuffix('index.html')}</loc>" in sitemap
     assert english_url.replace("/en/", "/sk/") not in sitemap  # nor as anyone's alternate
 
 
@@ -160,7 +160,7 @@ def test_fronted_relay_pages_in_a_language_without_catalog_are_fallbacks(tmp_pat
         slovak = parse_html(result.files[f"sk/{slug}/index.html"])
         assert slovak.find("html").attrs["lang"] == "en", slug
         assert is_noindex(slovak), slug
-        assert slovak.find("link", rel="canonical").attrs["href"] == f"{BASE}en/{slug}"
+        assert slovak.find("link", rel="canonical").attrs["href"] == f"{BASE}en/{slug}/"
         assert alternates(slovak) == {}, slug
         german = parse_html(result.files[f"de/{slug}/index.html"])
         assert not is_noindex(german) and set(alternates(german)) == {"en", "de", "fr", "x-default"}, slug
