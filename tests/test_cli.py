@@ -25,7 +25,7 @@ def test_successful_build_exits_0_and_prints_a_summary(make_site, capsys):
     assert main(["build", "--site", str(site)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("built: 2 pages (en 2), 0 warnings, 0 errors, ")
-    assert (site / "build" / "en" / "about.html").is_file()
+    assert (site / "build" / "en" / "about" / "index.html").is_file()
 
 
 def test_content_error_exits_1_and_leaves_previous_output_whole(make_site, capsys):
@@ -103,7 +103,7 @@ def test_clean_deletes_its_own_output_first(make_site, capsys):
     assert not out.exists()
     (site / "content/en/about.md").write_text(page("About", "en"))
     assert main(["build", "--site", str(site), "--clean"]) == 0
-    assert (out / "en" / "about.html").is_file()
+    assert (out / "en" / "about" / "index.html").is_file()
 
 
 def test_clean_never_deletes_a_folder_it_did_not_create(make_site, capsys):
