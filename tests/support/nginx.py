@@ -51,6 +51,11 @@ def free_port() -> int:
 
 def wrapper_config(site_config: Path, runtime_dir: Path) -> str:
     """A whole nginx.conf around the emitted site config, confined to `runtime_dir`."""
+    return main_config_text(runtime_dir, f"    include {site_config};")
+
+
+def main_config_text(runtime_dir: Path, http_body: str) -> str:
+    """A whole nginx.conf with `http_body` in its http block, confined to `runtime_dir`."""
     temp_paths = "\n".join(
         f"    {kind}_temp_path {runtime_dir / (kind + '_temp')};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -68,7 +73,7 @@ http {{
     default_type application/octet-stream;
     access_log {runtime_dir / "access.log"};
 {temp_paths}
-    include {site_config};
+{http_body}
 }}
 """
 

@@ -22,34 +22,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from chatmail_site.check import css_urls, is_external, parse_document
-from tests.support.nginx import RunningNginx, free_port, running_config, self_signed_certificate
+from tests.support.nginx import (
+    RunningNginx,
+    free_port,
+    main_config_text,
+    running_config,
+    self_signed_certificate,
+)
 
 # The relay's own answers, stand-ins for fcgiwrap's newemail.py and the proxied services.
 NEWEMAIL_ANSWER = "newemail.py answered"
 RELAY_ENDPOINTS = {"/mxdeliv": 200, "/relay": 200, "/ping": 200, "/generate_204": 204}
-
-
-def _wrapper(runtime_dir: Path, http_lines: list[str], server: str) -> str:
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {runtime_dir / (kind + '_temp')};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    extra = "\n".join(f"    {line}" for line in http_lines)
-    return f"""\
-daemon off;
-master_process off;
-pid {runtime_dir / "nginx.pid"};
-error_log {runtime_dir / "error.log"} info;
-events {{}}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {runtime_dir / "access.log"};
-{temp_paths}
-{extra}
-{server}
-}}
-"""
 
 
 def _newemail_location(path: str, domain: str) -> str:
@@ -102,7 +85,8 @@ def relay_server(
     ]
     main_config = runtime_dir / "nginx.conf"
     server = relay_server_block(domain, web_root, port, include)
-    main_config.write_text(_wrapper(runtime_dir, http_lines, server), encoding="utf-8")
+    http_body = "\n".join(f"    {line}" for line in http_lines) + "\n" + server
+    main_config.write_text(main_config_text(runtime_dir, http_body), encoding="utf-8")
     with running_config(main_config, port, tls=True) as running:
         yield running
 
@@ -122,7 +106,7 @@ def plain_server(web_root: Path, runtime_dir: Path) -> Iterator[RunningNginx]:
         }}
     }}"""
     main_config = runtime_dir / "nginx.conf"
-    main_config.write_text(_wrapper(runtime_dir, [], server), encoding="utf-8")
+    main_config.write_text(main_config_text(runtime_dir, server), encoding="utf-8")
     with running_config(main_config, port) as running:
         yield running
 
