@@ -16,7 +16,7 @@ from .config import load_config
 from .deploy import DEPLOY_SUFFIX
 from .errors import Diagnostics
 from .i18n_commands import register_commands as register_translation_commands
-from .output import OutputError, check_output_location, remove_output, write_atomically
+from .output import OutputError, check_output_location, check_owned, remove_output, write_atomically
 from .parallel import available_cores
 from .progress import progress_bar
 from .report import build_report, github_annotations, read_report, write_report
@@ -112,10 +112,13 @@ def deploy_dir_for(out_dir: Path) -> Path:
 def write_output(out_dir: Path, files: dict[str, bytes], deploy_files: dict[str, bytes]) -> None:
     """Swap in the web root, then the deploy folder beside it (or remove a stale one).
 
-    Each of the two is replaced atomically; the web root first, since it is what readers see.
+    Each of the two is replaced atomically, the web root first. Both are checked before
+    either is written, so a folder that cannot be replaced leaves both as they were.
     """
-    write_atomically(out_dir, files)
     deploy_dir = deploy_dir_for(out_dir)
+    check_owned(out_dir.absolute())
+    check_owned(deploy_dir.absolute())
+    write_atomically(out_dir, files)
     if deploy_files:
         write_atomically(deploy_dir, deploy_files)
     elif deploy_dir.exists():

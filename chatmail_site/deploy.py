@@ -483,8 +483,9 @@ def relay_locations(plan: DeployPlan) -> str:
     return preamble + "\n" + "\n".join(site_locations(plan)) + "\n"
 
 
-def deploy_readme(plan: DeployPlan, web_root: str = "build") -> str:
+def deploy_readme(plan: DeployPlan) -> str:
     """The README placed beside the emitted configs: how to put this build on the relay."""
+    web_root = "build"  # the default output folder; this folder is named after it
     conf = config_file_name(plan)
     locations = locations_file_name(plan)
     scheme = "https" if plan.tls else "http"

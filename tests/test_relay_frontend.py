@@ -248,6 +248,46 @@ def test_the_build_emits_the_configs_and_their_readme_beside_the_web_root(built:
     assert not (built / "deploy").exists() and not (built / "nginx").exists()
 
 
+def folder_digest(root: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes() for path in root.rglob("*") if path.is_file()
+    }
+
+
+def test_the_deploy_folder_follows_the_web_root_through_builds_and_failures(tmp_path: Path):
+    site = copy_example(tmp_path)
+    out = tmp_path / "out" / "build"
+    deploy = out.with_name("build.deploy")
+    assert run_build(site, out) == 0 and (deploy / "nginx" / f"{DOMAIN}.conf").is_file()
+    before = folder_digest(out), folder_digest(deploy)
+    # A failed build leaves both folders as they were.
+    index = site / "content" / "en" / "index.md"
+    index.write_text(index.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
+    assert run_build(site, out) == 1
+    assert (folder_digest(out), folder_digest(deploy)) == before
+    # A folder of someone else's beside the output stops the build before either is written.
+    index.write_text(index.read_text(encoding="utf-8").replace("title: [", "title:", 1), encoding="utf-8")
+    shutil.rmtree(deploy)
+    deploy.mkdir()
+    (deploy / "notes.txt").write_text("mine", encoding="utf-8")
+    (site / "content" / "en" / "apps.md").unlink()
+    assert run_build(site, out) == 2
+    assert folder_digest(out) == before[0] and folder_digest(deploy) == {"notes.txt": b"mine"}
+    shutil.rmtree(deploy)
+    # A site that stops fronting a relay leaves no stale configs behind.
+    assert run_build(site, out) == 0 and deploy.is_dir()
+    write_fronts(site, "")
+    assert run_build(site, out) == 0
+    assert out.is_dir() and not deploy.exists()
+    write_fronts_back = (site / "site.yaml").read_text(encoding="utf-8") + "fronts:\n  ini: chatmail.ini\n"
+    (site / "site.yaml").write_text(write_fronts_back, encoding="utf-8")
+    assert run_build(site, out) == 0 and deploy.is_dir()
+    # --clean deletes both before building, so a failing build leaves neither.
+    index.write_text(index.read_text(encoding="utf-8").replace("title:", "title: [", 1), encoding="utf-8")
+    assert run_build(site, out, "--clean") == 1
+    assert not out.exists() and not deploy.exists()
+
+
 def test_every_text_output_has_an_identical_gzip_copy(built: Path):
     web_root = [p for p in built.rglob("*") if p.is_file()]
     texts = [p for p in web_root if p.suffix in (".html", ".css", ".js", ".svg", ".txt")]
