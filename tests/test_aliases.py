@@ -14,6 +14,7 @@ from tests.support.nginx import free_port, running_nginx
 from tests.support.reader_site import RELAY_FRONT_SITE
 from tests.support.sites import page, parse_html, write_site
 from tests.support.static_hosts import crawl, plain_server, relay_server
+from tests.support.vnu import check_html
 
 DOMAIN = "chat.example.org"
 
@@ -51,6 +52,16 @@ def test_each_alias_gets_a_redirect_page_to_its_page(tmp_path: Path):
         assert html.find("link", rel="canonical").attrs["href"] == href
         link = html.find("a")
         assert (link.attrs["href"], link.text) == (href, title)
+
+
+def test_redirect_pages_are_valid_html(tmp_path: Path):
+    site = write_site(
+        tmp_path / "site", {"content/en/join.md": aliased("en", "Join & <help>", "/j.html", "/j/")}
+    )
+    out = tmp_path / "out"
+    assert main(["build", "--site", str(site), "--out", str(out)]) == 0
+    report = check_html([out / "j.html", out / "j" / "index.html"])
+    assert report.all_errors() == [], report.format_errors()
 
 
 def test_with_a_base_url_the_canonical_link_is_absolute(tmp_path: Path):

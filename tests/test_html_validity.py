@@ -15,7 +15,9 @@ from tests.support.vnu import VnuReport, check_html
 EXPECTED_PAGES = {
     "bundled": {"index.html", "en/index.html", "en/404.html", "en/donate/index.html"},
     "relay-front": {
-        f"{lang}/{slug}/index.html" for lang in ("en", "de") for slug in RELAY_FRONT_PAGES.values()
+        "info.html",  # the relay software's old addresses
+        "privacy.html",
+        *(f"{lang}/{slug}/index.html" for lang in ("en", "de") for slug in RELAY_FRONT_PAGES.values()),
     },
 }
 
