@@ -637,7 +637,7 @@ def validate(document: dict[str, object]) -> None:
 
 def test_servers_json_of_the_bundled_directory_matches_the_schema() -> None:
     relays = load_servers(BUNDLED, Diagnostics(), today=date.today())
-    pages = {relay.domain: {"en": f"en/servers/{relay.ascii_domain}"} for relay in relays}
+    pages = {relay.domain: {"en": f"en/servers/{relay.ascii_domain}/"} for relay in relays}
     qr = {relay.domain: f"qr/{relay.ascii_domain}.png" for relay in relays}
     document = servers_json(relays, pages, qr, generated=TODAY)
     validate(document)
@@ -654,7 +654,7 @@ def test_servers_json_of_the_bundled_directory_matches_the_schema() -> None:
         "country": None,
         "hosted_in": None,
         "since": None,
-        "pages": {"en": "en/servers/nine.testrun.org"},
+        "pages": {"en": "en/servers/nine.testrun.org/"},
         "qr_png": "qr/nine.testrun.org.png",
         "page_urls": {},
         "qr_png_url": None,
@@ -675,7 +675,7 @@ def test_servers_json_gives_absolute_addresses_when_the_base_url_is_known(tmp_pa
     relays, _ = load(tmp_path, "- domain: public.example\n  countries: [DE]\n")
     document = servers_json(
         relays,
-        {"public.example": {"de": "de/servers/public.example"}},
+        {"public.example": {"de": "de/servers/public.example/"}},
         {"public.example": "qr/public.example.png"},
         generated=TODAY,
         base_url="https://relays.example/site/",
@@ -683,9 +683,9 @@ def test_servers_json_gives_absolute_addresses_when_the_base_url_is_known(tmp_pa
     validate(document)
     assert document["base_url"] == "https://relays.example/site/"
     (entry,) = document["relays"]
-    assert entry["page_urls"] == {"de": "https://relays.example/site/de/servers/public.example"}
+    assert entry["page_urls"] == {"de": "https://relays.example/site/de/servers/public.example/"}
     assert entry["qr_png_url"] == "https://relays.example/site/qr/public.example.png"
-    assert entry["pages"] == {"de": "de/servers/public.example"}
+    assert entry["pages"] == {"de": "de/servers/public.example/"}
 
 
 def test_servers_json_leaves_out_unlisted_relays(tmp_path: Path) -> None:
@@ -717,10 +717,12 @@ def test_servers_json_leaves_out_unlisted_relays(tmp_path: Path) -> None:
         ("invite_uri", "https://example.org/"),
         ("pages", {"en": "https://example.org/en/"}),
         ("pages", {"en": "/en/relays/example.org/"}),
+        ("pages", {"en": "en/relays/example.org"}),  # a page is a folder address
         ("countries", ["DE", "DE"]),
         ("countries", ["Germany"]),
         ("hosted_in", ""),
-        ("page_urls", {"en": "en/servers/example.org"}),
+        ("page_urls", {"en": "en/servers/example.org/"}),
+        ("page_urls", {"en": "https://example.org/en/servers/example.org"}),
         ("qr_png_url", "qr/example.org.png"),
         ("extra", True),
     ],
