@@ -19,6 +19,7 @@ from .i18n_commands import register_commands as register_translation_commands
 from .output import OutputError, check_output_location, check_owned, remove_output, write_atomically
 from .parallel import available_cores
 from .progress import progress_bar
+from .relay_import import import_www
 from .report import build_report, github_annotations, read_report, write_report
 from .serve import serve
 
@@ -87,7 +88,29 @@ def make_parser() -> argparse.ArgumentParser:
     preview.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
     preview.add_argument("--open", action="store_true", help="open the preview in a web browser")
     preview.set_defaults(handler=run_serve)
+    relay = commands.add_parser("relay", help="work with the pages of the relay the site fronts")
+    relay_commands = relay.add_subparsers(title="relay commands", metavar="ACTION")
+    import_command = relay_commands.add_parser(
+        "import-www",
+        help="turn a relay's www/src pages into the site's own texts for its relay pages",
+    )
+    add_site_option(import_command)
+    import_command.add_argument("folder", help="the relay's www/src folder (index.md, info.md, privacy.md)")
+    import_command.add_argument(
+        "--force", action="store_true", help="replace own texts and images already there"
+    )
+    import_command.set_defaults(handler=run_import_www)
     return parser
+
+
+def run_import_www(args: argparse.Namespace) -> int:
+    diagnostics = Diagnostics()
+    config = load_config(Path(args.site), diagnostics)
+    written = import_www(config, Path(args.folder), diagnostics, force=args.force) if config else []
+    print_diagnostics(diagnostics)
+    for path in written:
+        print(f"wrote {path}")
+    return EXIT_CONTENT_ERROR if diagnostics.errors else EXIT_OK
 
 
 def run_serve(args: argparse.Namespace) -> int:

@@ -18,8 +18,10 @@ from .yamlutil import LineDict, LineList, expect_text
 # Front-matter keys a page may carry. Anything else is most likely a typo or a translated key.
 PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav", "aliases"})
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Folders inside content/ that are not languages.
+# Folders inside content/ that are not languages: files published as they are, and the
+# operator's own texts for the pages of a fronted relay.
 ASSETS_FOLDER = "assets"
+RELAY_TEXTS_FOLDER = "relay"
 
 
 @dataclass(frozen=True)
@@ -261,7 +263,9 @@ def _report_stray_folders(config: SiteConfig, diagnostics: Diagnostics) -> None:
     if not config.content_dir.is_dir():
         return
     for entry in sorted(config.content_dir.iterdir()):
-        if not entry.is_dir() or entry.name == ASSETS_FOLDER or entry.name.startswith("."):
+        if not entry.is_dir() or entry.name.startswith("."):
+            continue
+        if entry.name in (ASSETS_FOLDER, RELAY_TEXTS_FOLDER):
             continue
         if entry.name not in config.languages:
             hint = (

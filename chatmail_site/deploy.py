@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .domainname import InvalidDomain, normalize_domain
+from .domainname import InvalidDomain, normalize_domain, normalize_relay_host
 
 DEFAULT_NEWEMAIL_SOCKET = "/run/fcgiwrap.socket"
 DEFAULT_NEWEMAIL_SCRIPT = "/usr/lib/cgi-bin/newemail.py"
@@ -97,9 +97,12 @@ class DeployPlan:
     error_log: str = ""  # default: nginx's own
     # Old address → the page that replaced it, both paths from the site root (`aliases:`).
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # A relay without a domain name answers GET /new with a fresh account as JSON, which
+    # the home page's script turns into a dclogin: link; there is no invite to redirect to.
+    dclogin: bool = False
 
     def __post_init__(self) -> None:
-        domain = _checked_domain("domain", self.domain)
+        domain = _checked_relay_host(self.domain)
         fill = {
             "domain": domain,
             "languages": tuple(self.languages),
@@ -138,6 +141,13 @@ def _checked_domain(field_name: str, value: str) -> str:
         return normalize_domain(value)
     except InvalidDomain as problem:
         raise DeployPlanError(field_name, str(problem)) from None
+
+
+def _checked_relay_host(value: str) -> str:
+    try:
+        return normalize_relay_host(value)
+    except InvalidDomain as problem:
+        raise DeployPlanError("domain", str(problem)) from None
 
 
 def _check_server_path(field_name: str, value: str) -> None:
@@ -358,17 +368,32 @@ def _root_location(plan: DeployPlan) -> list[str]:
 
 
 def _newemail_location(plan: DeployPlan) -> list[str]:
-    # Delta Chat opens the invite URI on GET and then creates the account with a POST.
+    # Delta Chat opens the invite URI on GET and then creates the account with a POST; a
+    # relay without a domain name hands its account to the home page's script on GET instead.
+    methods = (
+        [*_block('if ($request_method !~ "^(?:GET|POST)$")', ["return 405;"])]
+        if plan.dclogin
+        else [
+            *_block('if ($request_method ~ "^(?:GET|HEAD)$")', [f'return 302 "{plan.invite_uri}";']),
+            *_block("if ($request_method != POST)", ["return 405;"]),
+        ]
+    )
     return _block(
         "location = /new",
         [
-            *_block('if ($request_method ~ "^(?:GET|HEAD)$")', [f'return 302 "{plan.invite_uri}";']),
-            *_block("if ($request_method != POST)", ["return 405;"]),
+            *methods,
             f"fastcgi_pass unix:{plan.newemail_socket};",
             f"include {plan.fastcgi_params};",
             f"fastcgi_param SCRIPT_FILENAME {plan.newemail_script};",
         ],
     )
+
+
+def _newemail_note(plan: DeployPlan) -> str:
+    socket = f"the account-creation FastCGI socket `{plan.newemail_socket}`"
+    if plan.dclogin:
+        return f"- `/new` passes GET and POST to {socket}; the home page's script asks it for an account."
+    return f"- `/new` sends Delta Chat to `{plan.invite_uri}` on GET and passes POST to\n  {socket}."
 
 
 def _well_known_locations(plan: DeployPlan) -> list[str]:
@@ -533,8 +558,7 @@ It serves:
   `{plan.default_language}`): the first one the browser lists in Accept-Language.
 - `/<language>/<page>/` serves `<language>/<page>/index.html`; a missing page answers 404
   with that language's own 404 page.
-- `/new` sends Delta Chat to `{plan.invite_uri}` on GET and passes POST to the
-  account-creation FastCGI socket `{plan.newemail_socket}`.
+{_newemail_note(plan)}
 - Fingerprinted files in `{plan.asset_prefix}` (`name.<10 hex digits>.css` or `.js`) are cached
   for a year, other files there for an hour; pages are revalidated on every visit.
 - Old addresses named in the pages' `aliases:` redirect permanently to their pages.

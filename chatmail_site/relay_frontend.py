@@ -27,7 +27,7 @@ from babel.units import format_unit
 from . import qr
 from .aliases import nginx_redirects, page_aliases
 from .config import SiteConfig, load_config
-from .content import load_content
+from .content import display_path, load_content
 from .deploy import (
     NGINX_FOLDER,
     DeployPlan,
@@ -40,8 +40,10 @@ from .deploy import (
 )
 from .errors import Diagnostics, SiteError
 from .i18n import Language, build_date, theme_languages
+from .markdown import MarkdownRenderer
 from .output import gzip_bytes
-from .relayini import RelayIni, line_of_key, load_relay_ini
+from .relay_own import OWN_FOLDER, OwnText, load_own_texts, relay_values, render_own
+from .relayini import LARGE_MESSAGE_BYTES, RelayIni, line_of_key, load_relay_ini
 from .relays_render import load_relays
 from .servers import Relay
 from .urls import (
@@ -52,6 +54,7 @@ from .urls import (
     page_output,
     page_url,
     relative_href,
+    root_prefix,
 )
 
 if TYPE_CHECKING:
@@ -69,12 +72,16 @@ OLD_PAGES = {"info.html": INFO_SLUG, "privacy.html": PRIVACY_SLUG}
 # may fall under: account creation, its old address, the proxied services, mta-sts and autoconfig.
 # Pages live in language folders, and no language tag is one of these; an alias may be.
 RELAY_PATHS = ("/new", "/cgi-bin/", "/mxdeliv", "/relay", "/ping", "/generate_204", "/.well-known/")
+# slug → name of the page's own text in content/relay/<lang>/ and in `{page.…}` references
+OWN_TEXT_NAMES = {HOME_SLUG: "home", INFO_SLUG: "info", PRIVACY_SLUG: "privacy"}
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
 _MIB = 1024**2
 _GIB = 1024**3
 # At most one decimal: "1.5 GB", "30 MB".
 _SIZE_FORMAT = "#,##0.#"
+# The random part of an address, as the relay's info page shows an example of one.
+EXAMPLE_USER = "abc123xyz"
 
 
 @dataclass(frozen=True)
@@ -88,6 +95,8 @@ class FrontedRelay:
     config_line: int
     from_ini_file: bool
     qr_svg: str = field(default="", compare=False, repr=False)
+    # The operator's own texts by (page name, language), from content/relay/.
+    own_texts: Mapping[tuple[str, str], OwnText] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def domain(self) -> str:
@@ -103,6 +112,7 @@ def load_fronted_relay(
     """The relay named by `fronts:` in site.yaml, or None when the site fronts none (or on error)."""
     fronts = config.fronts
     if fronts is None:
+        _warn_about_unused_own_texts(config, diagnostics)
         return None
     by_domain = {relay.ascii_domain: relay for relay in relays}
     if fronts.ini is not None:
@@ -130,10 +140,28 @@ def load_fronted_relay(
         return None
     listed = by_domain.get(ini.mail_domain)
     invite_uri = listed.invite_uri if listed else f"DCACCOUNT:https://{ini.mail_domain}/new"
-    fronted = FrontedRelay(ini, invite_uri, config.config_file, fronts.line, fronts.ini is not None)
+    own_texts = load_own_texts(config, diagnostics)
+    fronted = FrontedRelay(
+        ini, invite_uri, config.config_file, fronts.line, fronts.ini is not None, own_texts=own_texts
+    )
     _warn_without_privacy_contacts(fronted, diagnostics)
+    if ini.self_signed:
+        # Its accounts come from /new in the reader's browser, one per visit; no fixed QR code.
+        return fronted
     # Drawn once per build, however many languages show it.
     return replace(fronted, qr_svg=qr.qr_svg(invite_uri))
+
+
+def _warn_about_unused_own_texts(config: SiteConfig, diagnostics: Diagnostics) -> None:
+    """Own texts for relay pages mean nothing on a site that fronts no relay; say so."""
+    folder = config.content_dir / OWN_FOLDER
+    if folder.is_dir():
+        diagnostics.warning(
+            display_path(config, folder),
+            0,
+            "the site fronts no relay, so its own texts for relay pages are not used",
+            "add `fronts: chatmail.ini` to site.yaml, or remove the folder",
+        )
 
 
 def _warn_without_privacy_contacts(fronted: FrontedRelay, diagnostics: Diagnostics) -> None:
@@ -185,6 +213,11 @@ def format_size(size: int, locale: Locale) -> str:
     return format_unit(value, unit, length="short", format=_SIZE_FORMAT, locale=locale)
 
 
+def format_kilobytes(size: int, locale: Locale) -> str:
+    """A size in bytes as decimal kilobytes, the unit the relay software counts large messages in."""
+    return format_unit(size / 1000, "digital-kilobyte", length="short", format=_SIZE_FORMAT, locale=locale)
+
+
 def format_days(days: int, locale: Locale) -> str:
     """A number of days in words: "20 days", "20 Tage"."""
     for length in ("long", "short"):
@@ -209,10 +242,14 @@ def relay_limits(ini: RelayIni, language: Language) -> dict[str, Any]:
     return {
         "send_rate": ini.max_user_send_per_minute,
         "send_rate_text": number(ini.max_user_send_per_minute),
+        "burst": ini.max_user_send_burst_size,
+        "burst_text": number(ini.max_user_send_burst_size),
         "mailbox_size": format_size(ini.max_mailbox_size, locale),
         "message_size": format_size(ini.max_message_size, locale),
         "retention_days": ini.delete_mails_after,
         "retention": format_days(ini.delete_mails_after, locale),
+        "large_size": format_kilobytes(LARGE_MESSAGE_BYTES, locale),
+        "large_retention": format_days(ini.delete_large_after, locale),
         "inactive_days": ini.delete_inactive_users_after,
         "inactive": format_days(ini.delete_inactive_users_after, locale),
         "username_min": ini.username_min_length,
@@ -310,13 +347,24 @@ def old_qr_image(domain: str) -> str:
 def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> bytes:
     language = renderer.site.languages[page.lang]
     links = {slug: relative_href(page.url, page_url(page.lang, slug)) for slug in FRONT_PAGES}
+    ini = fronted.ini
+    own = _own_text(renderer, fronted, page)
     context = {
         **renderer.common_context(page.url, language),
         "relay": {
             "domain": fronted.domain,
             "invite_uri": fronted.invite_uri,
-            "limits": relay_limits(fronted.ini, language),
-            "contacts": privacy_contacts(fronted.ini),
+            "self_signed": ini.self_signed,
+            "ipv4": ini.ipv4_relay,
+            "example_address": f"{EXAMPLE_USER}@{ini.address_domain}",
+            # The relay answers /new at the root of its host, wherever the site's pages live;
+            # readers without JavaScript are told its full address.
+            "new_url": "/new",
+            "new_address": f"https://{ini.mail_domain}/new",
+            "iroh_relay": ini.iroh_relay_url,
+            "limits": relay_limits(ini, language),
+            "contacts": privacy_contacts(ini),
+            "own": own,
             "home_href": links[HOME_SLUG],
             "info_href": links[INFO_SLUG],
             "privacy_href": links[PRIVACY_SLUG],
@@ -324,11 +372,35 @@ def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) 
         },
         "qr_svg": fronted.qr_svg,
         "canonical": renderer.canonical(page),
-        "noindex": page.fallback,
+        "noindex": page.fallback or (own["fallback"] and own["mode"] == "replace"),
         "hreflang": [] if page.fallback else renderer.hreflang(page),
         "switcher": renderer.switcher(page),
     }
     return renderer.site.theme.render(page.template, context).encode("utf-8")
+
+
+def _own_text(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> dict[str, Any]:
+    """The operator's own text for a page: in the page's language, else the default language's
+    original, shown as an untranslated part of the page."""
+    name = OWN_TEXT_NAMES[page.slug]
+    default = renderer.site.config.default_language
+    text = fronted.own_texts.get((name, page.lang)) or fronted.own_texts.get((name, default))
+    if text is None:
+        return {"mode": "", "title": "", "html": "", "lang": page.lang, "fallback": False}
+    values = {
+        "relay": relay_values(fronted.ini),
+        "page": {OWN_TEXT_NAMES[slug]: page_url(page.lang, slug) for slug in FRONT_PAGES},
+    }
+    # A text shown in other languages too is reported once, where it is written.
+    diagnostics = renderer.diagnostics if text.lang == page.lang else Diagnostics()
+    rendered = render_own(text, values, root_prefix(page.url), MarkdownRenderer(), diagnostics)
+    return {
+        "mode": rendered.mode,
+        "title": rendered.title,
+        "html": rendered.html,
+        "lang": text.lang,
+        "fallback": text.lang != page.lang,
+    }
 
 
 # ---- deploying -------------------------------------------------------------------------
@@ -355,15 +427,31 @@ def deploy_plan(
     for lang, slugs in pages.items():
         if not_found_output(lang) in names:
             slugs.add(NOT_FOUND_SLUG)
+    defaults: dict[str, Any] = {"invite_uri": fronted.invite_uri, "dclogin": fronted.ini.self_signed}
+    defaults.update(_certificate_files(fronted.ini))
     return DeployPlan(
         domain=fronted.domain,
         languages=config.languages,
         default_language=config.default_language,
         pages={lang: frozenset(slugs) for lang, slugs in pages.items()},
-        invite_uri=fronted.invite_uri,
         aliases=dict(aliases or {}),
-        **settings,
+        **{**defaults, **settings},
     )
+
+
+# Where the relay software keeps the certificate it makes for a relay without a domain name.
+SELF_SIGNED_CERTIFICATE = ("/etc/ssl/certs/mailserver.pem", "/etc/ssl/private/mailserver.key")
+
+
+def _certificate_files(ini: RelayIni) -> dict[str, str]:
+    """The certificate and key nginx should use when the relay's own are not Let's Encrypt's."""
+    if ini.tls_external_cert_and_key:
+        certificate, key = ini.tls_external_cert_and_key.split()
+    elif ini.self_signed:
+        certificate, key = SELF_SIGNED_CERTIFICATE
+    else:
+        return {}
+    return {"tls_certificate": certificate, "tls_certificate_key": key}
 
 
 def deploy_files(

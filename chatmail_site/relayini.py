@@ -1,8 +1,10 @@
 """A relay's chatmail.ini: the settings its home, info and privacy pages talk about.
 
-The file belongs to the relay software; the site only reads the `[params]` keys it shows to
-readers and ignores the rest. Missing keys take the relay software's own defaults, so the
-pages never promise limits the relay does not enforce.
+The file belongs to the relay software. The site reads every `[params]` key of the relay
+software's 2026 template and refuses, at its line, a value that software would refuse; it
+keeps the keys its pages show. Missing keys take the relay software's own defaults, so the
+pages never promise limits the relay does not enforce. Keys it does not know are ignored:
+relays run newer software than this tool knows.
 """
 
 from __future__ import annotations
@@ -11,18 +13,23 @@ import configparser
 import difflib
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .domainname import InvalidDomain, normalize_domain
+from .domainname import InvalidDomain, is_ipv4_address, is_self_signed_host, normalize_relay_host
 from .errors import Diagnostics, decode_utf8
 
 SECTION = "params"
 
-_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-_SIZE = re.compile(r"^(\d+)\s*([KMGT]?)$", re.IGNORECASE)
+# The relay software reads sizes in megabytes: a bare number, or one ending in M or G, each
+# optionally followed by B. Anything else stops its deploy.
+_SIZE_UNITS = {"": 1024**2, "M": 1024**2, "G": 1024**3}
+_SIZE = re.compile(r"^(\d+)\s*([MG]?)B?$", re.IGNORECASE)
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
+_DECIMAL_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
+# Messages above this size are "large" for the relay software's delete_large_after.
+LARGE_MESSAGE_BYTES = 200 * 1000
 _SECTION_HEADER = re.compile(r"\[(?P<name>.+)\]")
 _KEY = re.compile(r"(?P<key>.*?)\s*[=:]")
 _COMMENT_PREFIXES = ("#", ";")
@@ -42,10 +49,12 @@ class RelayIni:
     path: Path
     mail_domain: str
     max_user_send_per_minute: int = 60
-    max_mailbox_size: int = 100 * 1024**2
-    max_mailbox_size_text: str = "100M"
+    max_user_send_burst_size: int = 10
+    max_mailbox_size: int = 500 * 1024**2
+    max_mailbox_size_text: str = "500M"
     max_message_size: int = 31457280
     delete_mails_after: int = 20
+    delete_large_after: int = 7
     delete_inactive_users_after: int = 90
     username_min_length: int = 9
     username_max_length: int = 9
@@ -54,6 +63,30 @@ class RelayIni:
     privacy_postal: str = ""
     privacy_pdo: str = ""
     privacy_supervisor: str = ""
+    www_folder: str = ""
+    # None: the relay runs its own iroh relay at its domain; "": the apps' default one.
+    iroh_relay: str | None = None
+    tls_external_cert_and_key: str = ""
+
+    @property
+    def ipv4_relay(self) -> bool:
+        """True when the relay has no domain name, only an IPv4 address."""
+        return is_ipv4_address(self.mail_domain)
+
+    @property
+    def address_domain(self) -> str:
+        """What follows the `@` of the relay's addresses: `[203.0.113.7]` for an IPv4 relay."""
+        return f"[{self.mail_domain}]" if self.ipv4_relay else self.mail_domain
+
+    @property
+    def self_signed(self) -> bool:
+        """True when the relay software gives this relay a self-signed certificate."""
+        return not self.tls_external_cert_and_key and is_self_signed_host(self.mail_domain)
+
+    @property
+    def iroh_relay_url(self) -> str:
+        """The iroh relay the apps use for real-time connections; empty for their default one."""
+        return f"https://{self.mail_domain}" if self.iroh_relay is None else self.iroh_relay
 
     @property
     def missing_privacy_contacts(self) -> tuple[str, ...]:
@@ -109,22 +142,50 @@ def _size(key: str, raw: str) -> tuple[int, str]:
     match = _SIZE.match(value)
     if not match:
         raise _BadValue(
-            f"`{key}` must be a size like `100M`, not `{value}`",
-            _comment_hint(value) or "write a whole number followed by K, M, G or T (powers of 1024)",
+            f"`{key}` must be a size like `500M` or `2G`, not `{value}`",
+            _comment_hint(value)
+            or "write a whole number of megabytes, optionally followed by M or G; "
+            "the relay reads no other unit",
         )
     number = int(match.group(1)) * _SIZE_UNITS[match.group(2).upper()]
     if number < 1:
-        raise _BadValue(f"`{key}` must be larger than zero", "for example `100M` or `1G`")
+        raise _BadValue(f"`{key}` must be larger than zero", "for example `500M` or `1G`")
     return number, value
 
 
-def _domain(key: str, raw: str) -> str:
+def _decimal(key: str, raw: str) -> float:
+    value = _single_line(key, raw)
+    if not _DECIMAL_NUMBER.match(value):
+        raise _BadValue(
+            f"`{key}` must be a number, not `{value}`", _comment_hint(value) or f"for example `{key} = 5`"
+        )
+    return float(value)
+
+
+def _flag(key: str, raw: str) -> bool:
+    # The relay software takes `true` in any case as yes and every other word as no.
+    return raw.strip().lower() == "true"
+
+
+def _cert_and_key(key: str, raw: str) -> str:
+    value = raw.strip()
+    if value and len(value.split()) != 2:
+        raise _BadValue(
+            f"`{key}` must name two files separated by a space, the certificate and its key",
+            f"for example `{key} = /etc/ssl/fullchain.pem /etc/ssl/privkey.pem`",
+        )
+    return value
+
+
+def _host(key: str, raw: str) -> str:
     value = _single_line(key, raw)
     try:
-        return normalize_domain(value)
+        return normalize_relay_host(value)
     except InvalidDomain as problem:
         raise _BadValue(
-            f"`{key}` is invalid: {problem}", "write the relay's domain name, like `chat.example.org`"
+            f"`{key}` is invalid: {problem}",
+            "write the relay's domain name like `chat.example.org`, its IPv4 address, "
+            "or a name starting with `_`",
         ) from None
 
 
@@ -135,23 +196,96 @@ def _text(key: str, raw: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-# Each known key and how to read it; a converter returning a tuple fills several fields.
+def _optional_text(key: str, raw: str) -> str:
+    # An empty value means something of its own here (iroh_relay: use the apps' default).
+    return raw.strip()
+
+
+# Each key the relay software reads and how to read it. Keys that are fields of RelayIni are
+# kept; the others are only checked, so that a value the relay would refuse is found before
+# a deploy. The size reader fills two fields: the bytes and the text as written.
 _READERS: dict[str, Callable[[str, str], Any]] = {
-    "mail_domain": _domain,
+    "mail_domain": _host,
     "max_user_send_per_minute": _positive_int,
+    "max_user_send_burst_size": _positive_int,
     "max_mailbox_size": _size,
     "max_message_size": _positive_int,
     "delete_mails_after": _positive_int,
+    "delete_large_after": _positive_int,
     "delete_inactive_users_after": _positive_int,
     "username_min_length": _positive_int,
     "username_max_length": _positive_int,
     "password_min_length": _positive_int,
+    "max_load_1m": _decimal,
+    "min_available_memory": _size,
+    "min_free_disk_space": _size,
+    "max_imap_connections": _positive_int,
+    "max_smtp_connections": _positive_int,
+    "tls_external_cert_and_key": _cert_and_key,
+    "www_folder": _optional_text,
+    "disable_ipv6": _flag,
+    "acme_email": _optional_text,
+    "iroh_relay": _optional_text,
+    "mtail_address": _optional_text,
+    "imap_rawlog": _flag,
+    "imap_compress": _flag,
+    "filtermail_smtp_port": _positive_int,
+    "filtermail_smtp_port_incoming": _positive_int,
+    "filtermail_http_port_incoming": _positive_int,
+    "filtermail_lmtp_port_transport": _positive_int,
+    "postfix_reinject_port": _positive_int,
+    "postfix_reinject_port_incoming": _positive_int,
+    "turn_socket_path": _optional_text,
+    "mailboxes_dir": _optional_text,
+    "passdb_path": _optional_text,
     "privacy_mail": _text,
     "privacy_postal": _text,
     "privacy_pdo": _text,
     "privacy_supervisor": _text,
 }
 KNOWN_KEYS = frozenset(_READERS)
+# The relay software's own default of each key, as chatmail.ini would write it; None where
+# the default is derived from other keys (iroh_relay, mailboxes_dir) and cannot be written.
+SOFTWARE_DEFAULTS: dict[str, str | None] = {
+    "mail_domain": None,
+    "max_user_send_per_minute": "60",
+    "max_user_send_burst_size": "10",
+    "max_mailbox_size": "500M",
+    "max_message_size": "31457280",
+    "delete_mails_after": "20",
+    "delete_large_after": "7",
+    "delete_inactive_users_after": "90",
+    "username_min_length": "9",
+    "username_max_length": "9",
+    "password_min_length": "9",
+    "max_load_1m": "5",
+    "min_available_memory": "200M",
+    "min_free_disk_space": "1G",
+    "max_imap_connections": "10000",
+    "max_smtp_connections": "1000",
+    "tls_external_cert_and_key": "",
+    "www_folder": "",
+    "disable_ipv6": "False",
+    "acme_email": "",
+    "iroh_relay": None,
+    "mtail_address": "",
+    "imap_rawlog": "false",
+    "imap_compress": "false",
+    "filtermail_smtp_port": "10080",
+    "filtermail_smtp_port_incoming": "10081",
+    "filtermail_http_port_incoming": "10082",
+    "filtermail_lmtp_port_transport": "10083",
+    "postfix_reinject_port": "10025",
+    "postfix_reinject_port_incoming": "10026",
+    "turn_socket_path": "/run/chatmail-turn/turn.socket",
+    "mailboxes_dir": None,
+    "passdb_path": "/home/vmail/passdb.sqlite",
+    "privacy_mail": "",
+    "privacy_postal": "",
+    "privacy_pdo": "",
+    "privacy_supervisor": "",
+}
+_KEPT_FIELDS = frozenset(field.name for field in fields(RelayIni))
 
 
 @dataclass(frozen=True)
@@ -270,7 +404,7 @@ def _read_values(
             continue
         if key == "max_mailbox_size":
             values["max_mailbox_size"], values["max_mailbox_size_text"] = value
-        else:
+        elif key in _KEPT_FIELDS:
             values[key] = value
     return values if ok else None
 

@@ -175,7 +175,7 @@ def test_a_malformed_ini_value_is_an_error_at_its_line(tmp_path, capsys):
     assert run_build(site, tmp_path / "out") == 1
     err = capsys.readouterr().err
     line = line_number(site / "chatmail.ini", "max_mailbox_size =")
-    assert f"{site / 'chatmail.ini'}:{line}: error: `max_mailbox_size` must be a size like `100M`" in err
+    assert f"{site / 'chatmail.ini'}:{line}: error: `max_mailbox_size` must be a size like `500M`" in err
 
 
 def test_a_missing_mail_domain_is_an_error(tmp_path, capsys):
@@ -200,7 +200,7 @@ def test_fronting_a_relay_of_servers_yaml_uses_its_defaults_and_asks_for_contact
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
     (warning,) = [d for d in result.diagnostics if d.severity is Severity.WARNING]
     assert (warning.path, warning.line) == (str(site / "site.yaml"), 8)
-    assert "100 MB per chat profile" in text_of(result.files["en/relay/info/index.html"])
+    assert "500 MB per chat profile" in text_of(result.files["en/relay/info/index.html"])
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatmail_site.errors import Diagnostics, Severity
-from chatmail_site.relayini import KNOWN_KEYS, RelayIni, load_relay_ini
+from chatmail_site.relayini import KNOWN_KEYS, SOFTWARE_DEFAULTS, RelayIni, load_relay_ini
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatmail.ini"
 DOCS = Path(__file__).parent.parent / "docs" / "relay-ini.md"
@@ -62,16 +61,27 @@ def test_missing_keys_take_the_relay_defaults(tmp_path):
         path=tmp_path / "chatmail.ini",
         mail_domain="chat.example.org",
         max_user_send_per_minute=60,
-        max_mailbox_size=100 * 1024 * 1024,
-        max_mailbox_size_text="100M",
+        max_user_send_burst_size=10,
+        max_mailbox_size=500 * 1024 * 1024,
+        max_mailbox_size_text="500M",
         max_message_size=31457280,
         delete_mails_after=20,
+        delete_large_after=7,
         delete_inactive_users_after=90,
         username_min_length=9,
         username_max_length=9,
         password_min_length=9,
     )
     assert not relay.has_privacy_contacts
+    assert not relay.self_signed and relay.iroh_relay_url == "https://chat.example.org"
+
+
+def test_writing_every_software_default_reads_like_writing_none(tmp_path):
+    written = "".join(f"{key} = {value}\n" for key, value in SOFTWARE_DEFAULTS.items() if value is not None)
+    relay, diagnostics = load_text(tmp_path, f"[params]\nmail_domain = chat.example.org\n{written}")
+    assert list(diagnostics) == []
+    bare, _ = load_text(tmp_path, "[params]\nmail_domain = chat.example.org\n")
+    assert relay == bare
 
 
 def test_documented_defaults_match_the_code():
@@ -80,22 +90,78 @@ def test_documented_defaults_match_the_code():
         match = re.match(r"^\| `(\w+)` \|[^|]*\| ([^|]+) \|", line)
         if match:
             rows[match.group(1)] = match.group(2).strip()
-    assert set(rows) == KNOWN_KEYS
-    defaults = {field.name: field.default for field in dataclasses.fields(RelayIni)}
+    assert set(rows) == KNOWN_KEYS == set(SOFTWARE_DEFAULTS)
     for key, documented in rows.items():
+        default = SOFTWARE_DEFAULTS[key]
         if key == "mail_domain":
             assert documented == "required"
-        elif key == "max_mailbox_size":
-            assert documented == defaults["max_mailbox_size_text"]
-        elif key.startswith("privacy_"):
-            assert documented == "empty" and defaults[key] == ""
+        elif default is None:
+            assert documented == "—", key
         else:
-            assert documented == str(defaults[key]), key
+            assert documented == (default or "empty"), key
+
+
+def test_the_2026_template_with_its_defaults_uncommented_reads_without_a_word(tmp_path):
+    # Every commented-out `#key = value` line of the relay software's 2026 template, uncommented.
+    template = """[params]
+mail_domain = chat.example.org
+max_user_send_per_minute = 60
+max_user_send_burst_size = 10
+max_mailbox_size = 500M
+max_message_size = 31457280
+delete_mails_after = 20
+delete_large_after = 7
+delete_inactive_users_after = 90
+username_min_length = 9
+username_max_length = 9
+password_min_length = 9
+max_load_1m = 5
+min_available_memory = 200M
+min_free_disk_space = 1G
+max_imap_connections = 10000
+max_smtp_connections = 1000
+www_folder = www
+disable_ipv6 = False
+acme_email =
+iroh_relay =
+mtail_address = 127.0.0.1
+imap_rawlog = false
+imap_compress = false
+privacy_postal =
+privacy_mail =
+privacy_pdo =
+privacy_supervisor =
+"""
+    relay, diagnostics = load_text(tmp_path, template)
+    assert list(diagnostics) == []
+    assert relay is not None
+    assert (relay.max_user_send_burst_size, relay.delete_large_after) == (10, 7)
+    assert relay.max_mailbox_size == 500 * 1024**2
+    assert relay.www_folder == "www"
+    assert relay.iroh_relay_url == ""
+
+
+@pytest.mark.parametrize(
+    ("domain", "address_domain"),
+    [("203.0.113.7", "[203.0.113.7]"), ("_chat.example", "_chat.example"), ("_local", "_local")],
+)
+def test_relays_without_a_domain_name_read_as_self_signed(tmp_path, domain, address_domain):
+    relay, diagnostics = load_text(tmp_path, f"[params]\nmail_domain = {domain}\n")
+    assert list(diagnostics) == []
+    assert relay is not None and relay.self_signed
+    assert relay.address_domain == address_domain
+    assert relay.ipv4_relay == domain[0].isdigit()
+
+
+def test_an_external_certificate_is_not_self_signed(tmp_path):
+    text = "[params]\nmail_domain = 203.0.113.7\ntls_external_cert_and_key = /c.pem /k.pem\n"
+    relay, _ = load_text(tmp_path, text)
+    assert relay is not None and not relay.self_signed
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("500K", 500 * 1024), ("1G", 1024**3), ("100m", 100 * 1024**2), ("2048", 2048), ("1 T", 1024**4)],
+    [("1G", 1024**3), ("100m", 100 * 1024**2), ("2048", 2048 * 1024**2), ("500MB", 500 * 1024**2)],
 )
 def test_mailbox_sizes_are_bytes_with_the_original_text(tmp_path, text, expected):
     relay, _ = load_text(tmp_path, f"[params]\nmail_domain = a.example\nmax_mailbox_size = {text}\n")
@@ -115,7 +181,7 @@ def test_has_privacy_contacts_needs_mail_and_postal(tmp_path):
 
 
 def test_unknown_keys_are_ignored_silently_unless_they_look_like_a_typo(tmp_path):
-    text = "[params]\nmail_domain = a.example\niroh_relay = x\nprivacy_mial = p@a.example\n"
+    text = "[params]\nmail_domain = a.example\nfuture_key = x\nprivacy_mial = p@a.example\n"
     relay, diagnostics = load_text(tmp_path, text)
     assert relay is not None and relay.privacy_mail == ""
     assert [(d.severity, d.line, d.hint) for d in diagnostics] == [
@@ -130,11 +196,38 @@ ERROR_CASES = {
     "missing domain": ("# relay\n[params]\nmax_message_size = 10\n", 2, "`mail_domain` is missing"),
     "misspelt domain key": ("[params]\n\nmail_domian = a.example\n", 3, "`mail_domain` is missing"),
     "invalid domain": ("[params]\n# the domain\nmail_domain = not a domain\n", 3, "`mail_domain` is invalid"),
-    "ip address domain": ("[params]\nmail_domain = 192.0.2.1\n", 2, "IP address"),
+    "ip address with a port": ("[params]\nmail_domain = 192.0.2.1:25\n", 2, "`mail_domain` is invalid"),
+    "underscore name with a space": ("[params]\nmail_domain = _a b\n", 2, "after the leading `_`"),
     "size is words": (
         "[params]\nmail_domain = a.example\n\nmax_mailbox_size = lots\n",
         4,
-        "must be a size like `100M`, not `lots`",
+        "must be a size like `500M` or `2G`, not `lots`",
+    ),
+    "size in kilobytes": (
+        "[params]\nmail_domain = a.example\nmax_mailbox_size = 500K\n",
+        3,
+        "not `500K`",
+    ),
+    "burst is words": (
+        "[params]\nmail_domain = a.example\nmax_user_send_burst_size = many\n",
+        3,
+        "must be a whole number, not `many`",
+    ),
+    "large deletion is words": (
+        "[params]\nmail_domain = a.example\ndelete_large_after = a week\n",
+        3,
+        "must be a whole number, not `a week`",
+    ),
+    "load is words": ("[params]\nmail_domain = a.example\nmax_load_1m = high\n", 3, "must be a number"),
+    "disk in terabytes": (
+        "[params]\nmail_domain = a.example\nmin_free_disk_space = 1T\n",
+        3,
+        "must be a size",
+    ),
+    "one certificate path": (
+        "[params]\nmail_domain = a.example\ntls_external_cert_and_key = /c.pem\n",
+        3,
+        "two files",
     ),
     "negative number": (
         "[params]\nmail_domain = a.example\ndelete_mails_after = -3\n",
