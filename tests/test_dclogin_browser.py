@@ -16,6 +16,7 @@ import pytest
 
 from chatmail_site.cli import main
 from chatmail_site.deploy import CONTENT_SECURITY_POLICY
+from chatmail_site.urls import page_output, page_url
 from tests.support.axe import format_violations, serious_violations
 from tests.support.browser import save_screenshot
 from tests.support.qr import decode_png
@@ -35,7 +36,8 @@ ACCOUNT = {
 
 
 class RelayHandler(SimpleHTTPRequestHandler):
-    """The built site as the relay's nginx serves it, plus `/new` answering like the relay."""
+    """The built site as the relay's nginx serves it (a folder by its index.html), plus `/new`
+    answering like the relay."""
 
     new_status = 200
     new_requests = 0
@@ -51,13 +53,6 @@ class RelayHandler(SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().do_GET()
-
-    def translate_path(self, path: str) -> str:
-        # Pages are linked without their .html, as nginx's try_files serves them on the relay;
-        # a page's file comes before a folder of the same name (en/relay.html, en/relay/).
-        local = Path(super().translate_path(path))
-        page = local.with_name(local.name + ".html")
-        return str(page if page.is_file() else local)
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -119,7 +114,7 @@ def test_the_button_and_a_drawn_qr_code_carry_a_fresh_dclogin_account(
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: problems.append(str(error)))
     try:
-        page.goto(f"{served}/en/relay")
+        page.goto(f"{served}/{page_url('en', 'relay')}")
         button = page.locator("#dclogin-link")
         button.wait_for(state="visible")
         assert button.get_attribute("href") == ACCOUNT["dclogin_url"]
@@ -136,7 +131,7 @@ def test_the_button_and_a_drawn_qr_code_carry_a_fresh_dclogin_account(
         # axe's script is injected, which the page's CSP forbids; read the drawn page without it.
         context = chromium_browser.new_context(bypass_csp=True)
         page = context.new_page()
-        page.goto(f"{served}/en/relay")
+        page.goto(f"{served}/{page_url('en', 'relay')}")
         page.locator("#dclogin-link").wait_for(state="visible")
         violations = serious_violations(page)
         assert not violations, format_violations(violations)
@@ -148,7 +143,7 @@ def test_without_javascript_the_page_says_what_to_do(served: str, chromium_brows
     context = chromium_browser.new_context(java_script_enabled=False)
     page = context.new_page()
     try:
-        page.goto(f"{served}/de/relay")
+        page.goto(f"{served}/{page_url('de', 'relay')}")
         assert page.locator("#dclogin-status").is_visible()
         assert "JavaScript" in page.locator("#dclogin-status").inner_text()
         manual = page.locator("#dclogin-manual").inner_text()
@@ -166,7 +161,7 @@ def test_a_failing_relay_leaves_a_plain_message_and_the_manual_way(
     context = chromium_browser.new_context()
     page = context.new_page()
     try:
-        page.goto(f"{served}/en/relay")
+        page.goto(f"{served}/{page_url('en', 'relay')}")
         status = page.locator("#dclogin-status")
         page.wait_for_function("() => document.getElementById('dclogin-status').textContent.includes('not')")
         assert "Reload the page to try again" in status.inner_text()
@@ -177,6 +172,6 @@ def test_a_failing_relay_leaves_a_plain_message_and_the_manual_way(
 
 
 def test_the_relay_pages_without_a_domain_name_are_valid_html(built: Path):
-    pages = [built / lang / name for lang in ("en", "de") for name in ("relay.html", "relay/info.html")]
+    pages = [built / page_output(lang, slug) for lang in ("en", "de") for slug in ("relay", "relay/info")]
     report = check_html(pages)
     assert not report.all_errors(), report.format_errors()

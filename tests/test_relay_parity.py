@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.build import build_site
+from chatmail_site.build import BuildResult, build_site
 from chatmail_site.check import check_links
 from chatmail_site.cli import main
 from chatmail_site.errors import Severity
+from chatmail_site.urls import page_output
 from tests.support import NODE_MODULES, REPO_ROOT
 from tests.support.sites import page, write_site
 
@@ -64,7 +65,7 @@ def changed(tmp_path_factory) -> dict[str, bytes]:
 def test_a_strict_build_of_the_2026_template_with_privacy_fields_passes(tmp_path):
     site = relay_site(tmp_path / "site", FIXTURE_2026.read_text(encoding="utf-8"))
     assert main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--strict"]) == 0
-    info = main_text((tmp_path / "out" / "en" / "relay" / "info.html").read_bytes())
+    info = main_text((tmp_path / "out" / page_output("en", "relay/info")).read_bytes())
     # The software's 2026 defaults, none of them written in the file.
     for fact in (
         "Up to 60 messages per minute",
@@ -232,7 +233,7 @@ FACTS = {"relay": HOME_FACTS, "relay/info": INFO_FACTS, "relay/privacy": PRIVACY
 @pytest.mark.parametrize("language", ["en", "de"])
 @pytest.mark.parametrize("slug", sorted(FACTS))
 def test_every_fact_is_stated(changed: dict[str, bytes], slug: str, language: str):
-    text = main_text(changed[f"{language}/{slug}.html"])
+    text = main_text(changed[page_output(language, slug)])
     missing = [fact for fact in FACTS[slug][language] if fact not in text]
     assert not missing, f"{language}/{slug} lacks {missing}"
 
@@ -243,61 +244,67 @@ def test_every_fact_is_stated(changed: dict[str, bytes], slug: str, language: st
 def test_the_privacy_policy_names_the_law_as_its_readers_know_it_and_is_complete(
     changed: dict[str, bytes], language: str, law: str
 ):
-    text = main_text(changed[f"{language}/relay/privacy.html"])
+    text = main_text(changed[page_output(language, "relay/privacy")])
     assert text.count(law) >= 15
     assert all(f"{number}." in text for number in range(1, 7))
     assert len(text.split()) > 900
 
 
 def test_the_home_page_links_the_privacy_policy_and_carries_the_invite(changed: dict[str, bytes]):
-    html = changed["en/relay.html"].decode()
+    html = changed[page_output("en", "relay")].decode()
     assert f'href="DCACCOUNT:https://{DOMAIN}/new"' in html
-    assert re.search(r'<a href="[^"]*privacy">Privacy policy</a>', html)
+    assert re.search(r'<a href="[^"]*privacy/?">Privacy policy</a>', html)
 
 
 # --- relays without a domain name ------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
-def ipv4(tmp_path_factory) -> dict[str, bytes]:
+def ipv4_build(tmp_path_factory) -> BuildResult:
     ini = ini_2026().replace(f"mail_domain = {DOMAIN}", "mail_domain = 203.0.113.7")
     # The header's donate link needs its page, so that every link of the build can resolve.
     donate = {"content/en/donate.md": page("Donate", "en")}
     result = build_site(relay_site(tmp_path_factory.mktemp("ipv4"), ini, **donate))
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
-    return result.files
+    return result
+
+
+@pytest.fixture(scope="module")
+def ipv4(ipv4_build: BuildResult) -> dict[str, bytes]:
+    return ipv4_build.files
 
 
 def test_an_ipv4_relay_states_its_address_and_its_self_signed_certificate(ipv4: dict[str, bytes]):
-    english = main_text(ipv4["en/relay/info.html"])
+    english = main_text(ipv4[page_output("en", "relay/info")])
     assert "reached at the IP address 203.0.113.7" in english
     assert "look like abc123xyz@[203.0.113.7]" in english
     assert "self-signed certificate" in english
-    german = main_text(ipv4["de/relay/info.html"])
+    german = main_text(ipv4[page_output("de", "relay/info")])
     assert "unter der IP-Adresse 203.0.113.7 erreichbar" in german
     assert "selbst signierten Zertifikat" in german
 
 
 def test_an_ipv4_relay_home_page_runs_the_dclogin_script_and_says_what_to_do_without_it(ipv4):
-    html = ipv4["en/relay.html"].decode()
+    html = ipv4[page_output("en", "relay")].decode()
     assert "DCACCOUNT" not in html and "<svg" not in html
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', html)
     assert [Path(src).name.split(".")[0] for src in scripts] == ["qrcode", "dclogin"]
     for src in scripts:
         assert f"assets/{src.split('assets/')[1]}" in ipv4
     assert 'data-new-url="/new"' in html
-    assert "needs JavaScript" in main_text(ipv4["en/relay.html"])
-    english = main_text(ipv4["en/relay.html"])
+    assert "needs JavaScript" in main_text(ipv4[page_output("en", "relay")])
+    english = main_text(ipv4[page_output("en", "relay")])
     assert "Without JavaScript: open https://203.0.113.7/new in this browser" in english
-    assert "Ohne JavaScript: Öffnen Sie https://203.0.113.7/new" in main_text(ipv4["de/relay.html"])
+    german = main_text(ipv4[page_output("de", "relay")])
+    assert "Ohne JavaScript: Öffnen Sie https://203.0.113.7/new" in german
 
 
 def test_every_link_of_an_ipv4_relay_site_resolves(ipv4: dict[str, bytes]):
-    assert check_links({name: data for name, data in ipv4.items() if not name.startswith("deploy/")}) == []
+    assert check_links(ipv4) == []
 
 
-def test_an_ipv4_relay_nginx_config_hands_get_on_new_to_the_account_script(ipv4: dict[str, bytes]):
-    config = ipv4["deploy/nginx/203.0.113.7.conf"].decode()
+def test_an_ipv4_relay_nginx_config_hands_get_on_new_to_the_account_script(ipv4_build: BuildResult):
+    config = ipv4_build.deploy_files["nginx/203.0.113.7.conf"].decode()
     new_block = config.split("location = /new {", 1)[1].split("\n    }", 1)[0]
     assert "return 302" not in new_block and "fastcgi_pass" in new_block
     assert "/etc/ssl/certs/mailserver.pem" in config
@@ -307,7 +314,7 @@ def test_a_relay_named_with_a_leading_underscore_builds(tmp_path):
     ini = ini_2026().replace(f"mail_domain = {DOMAIN}", "mail_domain = _chat.internal")
     result = build_site(relay_site(tmp_path, ini))
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
-    assert "reached as _chat.internal" in main_text(result.files["en/relay/info.html"])
+    assert "reached as _chat.internal" in main_text(result.files[page_output("en", "relay/info")])
 
 
 def test_the_vendored_qr_library_is_the_pinned_npm_package_file():
@@ -339,27 +346,27 @@ def test_an_own_text_replaces_a_page_with_the_ini_values_filled_in(tmp_path):
         )
     )
     assert not result.diagnostics.errors, [d.format() for d in result.diagnostics]
-    html = result.files["de/relay/privacy.html"].decode()
+    html = result.files[page_output("de", "relay/privacy")].decode()
     assert "<h1>Unser Datenschutz</h1>" in html
-    assert "We delete mail after 17 days." in main_text(result.files["de/relay/privacy.html"])
-    assert "DSGVO" not in main_text(result.files["de/relay/privacy.html"])
-    assert re.search(r'href="(?:\.\./)+de/relay/info"', html)
+    assert "We delete mail after 17 days." in main_text(result.files[page_output("de", "relay/privacy")])
+    assert "DSGVO" not in main_text(result.files[page_output("de", "relay/privacy")])
+    assert re.search(r'href="(?:\.\./)+de/relay/info/?"', html)
     # Other languages keep the theme's text.
-    assert "DSGVO" not in main_text(result.files["en/relay/privacy.html"])
-    assert "GDPR" in main_text(result.files["en/relay/privacy.html"])
+    assert "DSGVO" not in main_text(result.files[page_output("en", "relay/privacy")])
+    assert "GDPR" in main_text(result.files[page_output("en", "relay/privacy")])
 
 
 def test_an_own_text_may_follow_the_theme_text(tmp_path):
     files = {"content/relay/en/info.md": own("append", "Ask us on {relay.privacy_mail}.\n")}
     result = build_site(relay_site(tmp_path, ini_2026(), **files))
-    text = main_text(result.files["en/relay/info.html"])
+    text = main_text(result.files[page_output("en", "relay/info")])
     assert text.index("Up to 60 messages per minute") < text.index("Ask us on privacy@example.org.")
 
 
 def test_an_english_own_text_stands_in_for_untranslated_languages_as_a_fallback(tmp_path):
     files = {"content/relay/en/home.md": own("replace", "Hello from the operator.\n")}
     result = build_site(relay_site(tmp_path, ini_2026(), **files))
-    html = result.files["de/relay.html"].decode()
+    html = result.files[page_output("de", "relay")].decode()
     assert '<div class="relay-own" lang="en">' in html
     assert "Diese Seite ist noch nicht auf Deutsch übersetzt" in html
     assert '<meta name="robots" content="noindex">' in html
@@ -387,7 +394,7 @@ def test_template_code_in_an_own_text_never_runs(tmp_path):
     assert all(
         "49" not in data.decode("utf-8", "replace")
         for name, data in result.files.items()
-        if name.endswith("relay.html")
+        if name == page_output("en", "relay")
     )
 
 
@@ -456,14 +463,14 @@ def test_import_www_turns_a_www_src_folder_into_own_texts_published_in_place_of_
 
     assert main(["build", "--site", str(site), "--out", str(tmp_path / "out"), "--strict"]) == 0
     out = tmp_path / "out"
-    text = main_text((out / "en" / "relay.html").read_bytes())
+    text = main_text((out / page_output("en", "relay")).read_bytes())
     assert f"Welcome to {DOMAIN}, read our privacy policy" in text
     assert "Mail stays 17 days" in text
     assert "Welcome! Here you get" not in text  # the theme's text is replaced
     assert (out / "assets" / "relay" / "banner.png").is_file()
     assert (
         "<h1>Our privacy policy for chat.example.org</h1>"
-        in (out / "en" / "relay" / "privacy.html").read_text()
+        in (out / page_output("en", "relay/privacy")).read_text()
     )
     # Importing twice would overwrite the operator's files: refused without --force.
     assert main(["relay", "import-www", "--site", str(site), str(www)]) == 1
