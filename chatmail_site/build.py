@@ -14,10 +14,11 @@ from markupsafe import Markup
 
 from . import __version__, buildcache, parallel, relay_frontend, relays_render
 from .aliases import Alias, check_aliases, nginx_redirects, page_aliases, redirect_page
+from .assets import load_assets
 from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
 from .cache import DerivedCache
 from .config import SiteConfig, load_config
-from .content import ContentIndex, Page, load_content
+from .content import ContentIndex, Page, display_path, load_content
 from .dependencies import (
     SERVERS_KEY,
     KeptSiteFiles,
@@ -30,7 +31,7 @@ from .errors import Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives, rewrite_links
 from .output import Kept, Outputs
-from .safety import check_source_tree
+from .safety import SourceTree, check_source_tree, read_source
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
@@ -155,6 +156,7 @@ class Site:
     extra: Mapping[str, Any] = field(default_factory=dict)
     relays: tuple[Relay, ...] = ()  # every relay of servers.yaml, listed or not, default first
     fronted: relay_frontend.FrontedRelay | None = None  # the relay this site is the web face of
+    assets: Mapping[str, bytes] = field(default_factory=dict)  # published name → checked bytes
 
 
 @dataclass(frozen=True)
@@ -166,16 +168,24 @@ class RenderContext:
     language: Language
 
 
-def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None = None) -> Site | None:
-    # Links out of the site and pipes are refused before any stage opens a source file.
-    if not check_source_tree(site_dir, diagnostics):
-        return None
+def load_site(
+    site_dir: Path,
+    diagnostics: Diagnostics,
+    *,
+    base_url: str | None = None,
+    tree: SourceTree | None = None,
+) -> Site | None:
+    """Load and validate every source of the site, reporting all problems at once; None
+    when the site cannot be rendered. `tree` is the source-tree check, when already made."""
+    # Links out of the site, pipes and oversized files are found by their type and size
+    # before any stage opens a source file; the stages pass over them and report the rest.
+    tree = tree if tree is not None else check_source_tree(site_dir, diagnostics)
     config = load_config(site_dir, diagnostics)
     if config is None:
         return None
     if base_url:
         config = config.with_base_url(base_url)
-    content = load_content(config, diagnostics)
+    content = load_content(config, diagnostics, tree.allows)
     if content.get(INDEX_SLUG, config.default_language) is None:
         diagnostics.error(
             f"content/{config.default_language}",
@@ -183,14 +193,21 @@ def load_site(site_dir: Path, diagnostics: Diagnostics, *, base_url: str | None 
             f"the default language `{config.default_language}` has no index page",
             f"create content/{config.default_language}/index.md: it is the home page",
         )
-    languages = {code: make_language(code, config.locales_dir, diagnostics) for code in config.languages}
-    relays = relays_render.load_relays(config, diagnostics, today=build_date())
+    languages = {
+        code: make_language(code, config.locales_dir, diagnostics, tree.allows) for code in config.languages
+    }
+    relays = ()
+    if tree.allows(config.servers_file):
+        relays = relays_render.load_relays(config, diagnostics, today=build_date())
     if relays:
         _check_relay_folder_is_free(config, content, diagnostics)
     fronted = relay_frontend.load_fronted_relay(config, relays, diagnostics)
     if fronted:
         relay_frontend.check_front_slugs_are_free(config, content.slugs(), diagnostics)
-    return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted)
+    assets = load_assets(config.content_dir, tree.files, functools.partial(display_path, config), diagnostics)
+    if not tree.ok:
+        return None  # a refused entry may be a template or a static file: no theme is made
+    return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted, assets=assets)
 
 
 def _check_relay_folder_is_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
@@ -463,9 +480,11 @@ def build_site(
     diagnostics = Diagnostics()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    snapshot = snapshot_sources(site_dir)
+    # Check first (by type and size), then read: the snapshot reads only what the check let through.
+    tree = check_source_tree(site_dir, diagnostics)
+    snapshot = snapshot_sources(site_dir, tree.files)
     today = build_date().isoformat()
-    site = load_site(site_dir, diagnostics, base_url=base_url)
+    site = load_site(site_dir, diagnostics, base_url=base_url, tree=tree)
     timings["load"] = time.perf_counter() - started
     if site is None:
         return BuildResult({}, diagnostics, {}, timings)
@@ -568,24 +587,41 @@ def finish_outputs(
     its inputs are unchanged.
     """
     outputs = Outputs(renderer.diagnostics)
-    outputs.add_all(pages, "content")
-    outputs.add_all(site_wide_files(site, plan, renderer, kept), "the site-wide files")
-    files = outputs.files
+    site_wide_files(site, plan, renderer, kept, outputs)
+    # Pages are claimed last, so a clash with a site-wide file is reported at the page's file.
+    for item in (*plan.pages, *plan.relay_pages):
+        if item.output in pages:
+            outputs.add(item.output, pages[item.output], *_source_of(site, item))
+    claimed = outputs.files
+    files = {name: claimed[name] for name in sorted(pages) if name in claimed}  # pages first, as listed
+    files.update(claimed)
     files.update(relay_frontend.serving_files(site, files))
     return files
 
 
+def _source_of(site: Site, item: RenderItem) -> tuple[str, int]:
+    """The file and line a page or relay page comes from, for diagnostics about its output."""
+    if isinstance(item, PagePlan):
+        return item.page.display_path, 1
+    return display_path(site.config, site.config.servers_file), item.relay.line
+
+
 def site_wide_files(
-    site: Site, plan: SitePlan, renderer: PageRenderer, kept: KeptSiteFiles | None = None
+    site: Site,
+    plan: SitePlan,
+    renderer: PageRenderer,
+    kept: KeptSiteFiles | None = None,
+    outputs: Outputs | None = None,
 ) -> dict[str, bytes]:
-    """Every output that is not one page or relay page in one language.
+    """Every output that is not one page or relay page in one language, claimed in `outputs`
+    (a fresh one by default), whose files are returned.
 
     The live preview re-renders these after every change unless `kept` vouches for them:
     a new kind of output belongs here, and is made afresh until it is taught otherwise.
     """
     # Each group is added under the source it comes from, so a clash between two of them
     # (an asset named like a theme file) is reported instead of one silently winning.
-    outputs = Outputs(renderer.diagnostics)
+    outputs = outputs if outputs is not None else Outputs(renderer.diagnostics)
     relay_outputs = [relays_render.qr_png_output(relay) for relay in site.relays]
     relay_outputs += [relays_render.SERVERS_JSON] if site.relays else []
     relays = kept and kept.group(relay_outputs, SERVERS_KEY in kept.changed)
@@ -595,18 +631,21 @@ def site_wide_files(
     theme_source = f"themes/{site.config.theme}"
     outputs.add_all(special or special_pages(site, renderer), f"{theme_source} (root and 404 pages)")
     outputs.add_all(theme_static_files(site), f"{theme_source}/static")
-    outputs.add_all(asset_files(site), "content/assets")
+    for name, data in sorted(asset_files(site).items()):
+        outputs.add(name, data, f"content/{name}")  # the asset's own file: assets/x ← content/assets/x
     outputs.add_all(alias_files(site, plan, renderer), "content (aliases)")
-    files = outputs.files
     index_outputs = [SITEMAP_FILE, ROBOTS_FILE] if site.config.base_url else [ROBOTS_FILE]
     index = kept and kept.group(index_outputs, False)
     if index:
-        files.update(index)
-        return files
-    if site.config.base_url:
-        files[SITEMAP_FILE] = sitemap_xml(sitemap_entries(plan, renderer))
-    files[ROBOTS_FILE] = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
-    return files
+        outputs.add_all(index, "the sitemap and robots.txt")
+    else:
+        if site.config.base_url:
+            outputs.add(
+                SITEMAP_FILE, sitemap_xml(sitemap_entries(plan, renderer)), "the sitemap and robots.txt"
+            )
+        robots = robots_txt(site.config.base_url and site.config.base_url + SITEMAP_FILE)
+        outputs.add(ROBOTS_FILE, robots, "the sitemap and robots.txt")
+    return outputs.files
 
 
 def planned_outputs(site: Site, plan: SitePlan) -> dict[str, str]:
@@ -736,15 +775,9 @@ def _base_path(base_url: str | None) -> str:
 
 def theme_static_files(site: Site) -> dict[str, bytes]:
     """The theme's static files under their published names."""
-    return {static.output: static.source.read_bytes() for static in site.theme.static.values()}
+    return {static.output: read_source(static.source) for static in site.theme.static.values()}
 
 
 def asset_files(site: Site) -> dict[str, bytes]:
-    """The site's own files from content/assets/, published under assets/."""
-    files: dict[str, bytes] = {}
-    assets = site.config.content_dir / "assets"
-    if assets.is_dir():
-        for path in sorted(assets.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                files["assets/" + path.relative_to(assets).as_posix()] = path.read_bytes()
-    return files
+    """The site's own files from content/assets/, published under assets/ (checked at load)."""
+    return dict(site.assets)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cache import DerivedCache, content_key
-from .config import bundled_dir
+from .config import CONFIG_FILE, bundled_dir
 from .dependencies import (
     SERVERS_KEY,
     KeptSiteFiles,
@@ -45,6 +45,7 @@ from .dependencies import (
 )
 from .errors import Diagnostic, Severity
 from .output import Kept
+from .safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, confined_path, read_source
 
 if TYPE_CHECKING:
     from .build import Site, SitePlan
@@ -86,17 +87,31 @@ def _snapshot_roots(site_dir: Path) -> list[tuple[Path, Path, str]]:
     return roots
 
 
-def snapshot_sources(site_dir: Path) -> dict[str, str]:
+def snapshot_sources(site_dir: Path, checked_files: Iterable[Path]) -> dict[str, str]:
     """A digest of every source file, taken before the build reads them.
 
-    Hashing first means a file saved while the build runs is seen as changed next time,
-    never recorded as current with an output made from its older text.
+    `checked_files` are the files of content/, themes/ and locales/ that the source-tree
+    check let through: nothing is read before that check. site.yaml and the bundled themes
+    and catalogs are added here. A file that cannot be read safely is left out; the stage
+    that reads it reports it. Hashing first means a file saved while the build runs is seen
+    as changed next time, never recorded as current with an output made from its older text.
     """
+    site = site_dir.absolute()
+    files: list[tuple[Path, Path, str]] = [(file.absolute(), site, "") for file in checked_files]
+    files.append((site / CONFIG_FILE, site, ""))
+    for name in ("themes", "locales"):
+        bundled = bundled_dir(name).absolute()
+        files += [
+            (path, bundled.parent, BUNDLED_PREFIX) for path in sorted(bundled.rglob("*")) if path.is_file()
+        ]
     snapshot: dict[str, str] = {}
-    for root, base, prefix in _snapshot_roots(site_dir):
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for file in files:
-            snapshot[prefix + file.relative_to(base).as_posix()] = file_digest(file.read_bytes())
+    for file, base, prefix in files:
+        name = file.relative_to(base).as_posix()
+        try:
+            data = read_source(confined_path(base, name))
+        except SourceProblem:
+            continue
+        snapshot[prefix + name] = file_digest(data)
     return snapshot
 
 
@@ -157,9 +172,12 @@ def _template_files(site: Site) -> dict[str, Path]:
 
 def _fronted_ini_digest(site: Site) -> str:
     ini = site.config.fronts.ini if site.config.fronts else None
-    if ini is None or not ini.is_file():
+    if ini is None:
         return ""
-    return file_digest(ini.read_bytes())
+    try:
+        return file_digest(read_source(ini, MAX_SETTINGS_FILE_BYTES))
+    except SourceProblem:
+        return ""
 
 
 def shape_digest(site: Site, plan: SitePlan) -> str:

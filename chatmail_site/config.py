@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from .domainname import InvalidDomain, normalize_domain
 from .errors import Diagnostics, decode_utf8, known_keys_hint
 from .i18n import is_language_tag
+from .safety import FOLDER_NAME, MAX_SETTINGS_FILE_BYTES, SourceProblem, confined_path, read_source
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
 CONFIG_FILE = "site.yaml"
@@ -31,6 +33,8 @@ class Fronts:
 
 
 FRONTS_KEYS = frozenset({"domain", "ini"})
+# The name of a page, as its file is named in content/<lang>/ (without .md).
+PAGE_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclass(frozen=True)
@@ -106,12 +110,18 @@ def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
 
 
 def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
-    if not path.is_file():
+    if not path.exists():
         diagnostics.error(
             path, 0, "site.yaml is missing", "run chatmail-site in a site folder, or pass --site DIR"
         )
         return None
-    text = decode_utf8(path.read_bytes(), path, diagnostics)
+    try:
+        # site.yaml obeys the rule of every path a setting names: a file of the site folder.
+        data = read_source(confined_path(path.parent, path.name, limit=MAX_SETTINGS_FILE_BYTES))
+    except SourceProblem as problem:
+        diagnostics.error(path, 0, problem.message, problem.hint)
+        return None
+    text = decode_utf8(data, path, diagnostics)
     if text is None:
         return None
     data = load_yaml(text.replace("\r\n", "\n"), str(path), diagnostics)
@@ -131,10 +141,10 @@ def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
 
 def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagnostics) -> SiteConfig | None:
     title = expect_text(data, "title", str(path), diagnostics) or "chatmail"
-    theme = expect_text(data, "theme", str(path), diagnostics) or "default"
-    donate = expect_text(data, "donate", str(path), diagnostics) or "donate"
+    theme = _theme(site_dir, data, path, diagnostics)
+    donate = _page_or_url(data, "donate", path, diagnostics) or "donate"
     fronts = _fronts(site_dir, data, path, diagnostics)
-    translate_url = expect_text(data, "translate_url", str(path), diagnostics) or "translate"
+    translate_url = _page_or_url(data, "translate_url", path, diagnostics) or "translate"
     base_url = _base_url(data, path, diagnostics)
     languages = _languages(site_dir, data, path, diagnostics)
     default = expect_text(data, "default_language", str(path), diagnostics) or (
@@ -157,14 +167,59 @@ def _build_config(site_dir: Path, path: Path, data: LineDict, diagnostics: Diagn
         )
         return None
     ordered = (default, *(lang for lang in languages if lang != default))
-    if not (site_dir / "themes" / theme).is_dir() and not (bundled_dir("themes") / theme).is_dir():
+    return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts, translate_url)
+
+
+def _theme(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics) -> str:
+    """`theme:` names a folder of themes/ (the site's own, or one shipped with the tool).
+
+    Templates run as code, so the name is a plain folder name and the folder must lie inside
+    themes/ once links are resolved: no path can make a file of content/ a template.
+    """
+    theme = expect_text(data, "theme", str(path), diagnostics) or "default"
+    line = data.line_of("theme")
+    if not FOLDER_NAME.match(theme):
         diagnostics.error(
             path,
-            data.line_of("theme"),
+            line,
+            f"`{theme}` is not a theme name",
+            "name a folder of themes/ (letters, digits, `.`, `-` and `_`, no `/`), e.g. `theme: default`",
+        )
+        return "default"
+    if (site_dir / "themes" / theme).exists() or (site_dir / "themes" / theme).is_symlink():
+        try:
+            confined_path(site_dir / "themes", theme, folder=True, where="themes/")
+        except SourceProblem as problem:
+            diagnostics.error(path, line, problem.message, "a theme is a folder of themes/, not a link")
+    elif not (bundled_dir("themes") / theme).is_dir():
+        diagnostics.error(
+            path,
+            line,
             f"the theme `{theme}` does not exist",
             f"create themes/{theme}/ or use `theme: default`",
         )
-    return SiteConfig(site_dir, title, default, ordered, base_url, theme, donate, fronts, translate_url)
+    return theme
+
+
+def _page_or_url(data: LineDict, key: str, path: Path, diagnostics: Diagnostics) -> str | None:
+    """A setting that names a page of the site by its slug, or a web address."""
+    value = expect_text(data, key, str(path), diagnostics)
+    if value is None or _is_web_address(value):
+        return value
+    if not PAGE_SLUG.match(value):
+        diagnostics.error(
+            path,
+            data.line_of(key),
+            f"`{key}: {value}` is neither a page name nor a web address",
+            f"write a page name like `{key}: donate` or a full address starting with https://",
+        )
+        return None
+    return value
+
+
+def _is_web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | None:
@@ -218,7 +273,14 @@ def _fronts(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics
         except InvalidDomain as problem:
             diagnostics.error(path, line, f"`fronts` names an invalid domain: {problem}", hint)
             return None
-    ini = site_dir / settings["ini"].strip() if "ini" in settings else None
+    ini = None
+    if "ini" in settings:
+        ini_line = value.line_of("ini") if isinstance(value, LineDict) else line
+        try:
+            ini = confined_path(site_dir, settings["ini"], limit=MAX_SETTINGS_FILE_BYTES)
+        except SourceProblem as problem:
+            diagnostics.error(path, ini_line, f"the relay config: {problem.message}", problem.hint)
+            return None
     return Fronts(domain, ini, line)
 
 

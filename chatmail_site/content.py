@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
-from .config import SiteConfig
+from .assets import ASSETS_FOLDER
+from .config import PAGE_SLUG, SiteConfig
 from .errors import Diagnostics, known_keys_hint
 from .front_matter import SplitPage, read_page_text, split_front_matter
 from .i18n import is_language_tag
+from .safety import entry_problem
 from .urls import AliasError, alias_path
 from .yamlutil import LineDict, LineList, expect_text
 
 # Front-matter keys a page may carry. Anything else is most likely a typo or a translated key.
 PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav", "aliases"})
-SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-# Folders inside content/ that are not languages: files published as they are, and the
-# operator's own texts for the pages of a fronted relay.
-ASSETS_FOLDER = "assets"
+# A folder inside content/ that is not a language: the operator's own texts for the pages of
+# a fronted relay (the other, assets/, is described in assets.py).
 RELAY_TEXTS_FOLDER = "relay"
 
 
@@ -71,15 +70,22 @@ def display_path(config: SiteConfig, path: Path) -> str:
         return str(path)
 
 
-def load_content(config: SiteConfig, diagnostics: Diagnostics) -> ContentIndex:
-    """Read every page of every language the site offers, reporting all problems."""
+def load_content(
+    config: SiteConfig, diagnostics: Diagnostics, allows: Callable[[Path], bool] = lambda _: True
+) -> ContentIndex:
+    """Read every page of every language the site offers, reporting all problems.
+
+    Entries `allows` refuses were reported by the source-tree check and are passed over.
+    """
     pages: dict[tuple[str, str], Page] = {}
     untitled: list[tuple[str, str, int]] = []
     for lang in config.languages:
         folder = config.content_dir / lang
-        if not folder.is_dir():
+        if not allows(folder) or not folder.is_dir():
             continue
         for path in sorted(folder.iterdir()):
+            if not allows(path):
+                continue
             loaded = _load_entry(config, lang, path, diagnostics)
             if loaded is None:
                 continue
@@ -96,10 +102,9 @@ def _load_entry(
     config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostics
 ) -> tuple[Page, int] | None:
     shown = display_path(config, path)
-    if path.is_symlink() and not _inside(path, config.root):
-        diagnostics.error(
-            shown, 0, "this link points outside the site folder", "replace the link with a real file"
-        )
+    problem = entry_problem(path, config.root.resolve())
+    if problem is not None:
+        diagnostics.error(shown, 0, problem.message, problem.hint)
         return None
     if path.name.startswith("."):
         return None
@@ -112,7 +117,7 @@ def _load_entry(
         )
         return None
     slug = path.stem
-    if not SLUG_PATTERN.match(slug):
+    if not PAGE_SLUG.match(slug):
         diagnostics.error(
             shown,
             0,
@@ -125,14 +130,6 @@ def _load_entry(
     if split is None:
         return None
     return _validate_page(lang, slug, path, shown, split, diagnostics)
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _validate_page(

@@ -12,6 +12,7 @@ from pathlib import Path
 from frontmatter import YAMLHandler
 
 from .errors import Diagnostics, decode_utf8
+from .safety import SourceProblem, read_source
 from .yamlutil import LineDict, describe_type, load_yaml
 
 # Pages larger than this are refused: real pages are a few kilobytes, and Markdown
@@ -32,17 +33,9 @@ class SplitPage:
 def read_page_text(path: Path, display: str, diagnostics: Diagnostics) -> str | None:
     """Read a page as UTF-8 (a BOM is fine), with CRLF line endings made plain."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        diagnostics.error(display, 0, f"the file cannot be read: {exc.strerror}", "check its permissions")
-        return None
-    if len(raw) > MAX_PAGE_BYTES:
-        diagnostics.error(
-            display,
-            1,
-            f"the page is {len(raw) // 1024} KiB, larger than the {MAX_PAGE_BYTES // 1024} KiB limit",
-            "split it into several pages",
-        )
+        raw = read_source(path, MAX_PAGE_BYTES, "split it into several pages")
+    except SourceProblem as problem:
+        diagnostics.error(display, 0, problem.message, problem.hint)
         return None
     text = decode_utf8(raw, display, diagnostics, "save the file with UTF-8 encoding in your editor")
     if text is None:

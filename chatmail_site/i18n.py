@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext
 import io
 import os
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -25,6 +25,7 @@ from babel.support import Translations
 from .errors import Diagnostics
 from .plural_forms import PluralFormsError, parse_plural_forms
 from .po_outline import PoOutline, outline_po
+from .safety import MAX_DATA_FILE_BYTES, SourceProblem, read_source
 
 # The language the theme's strings are written in (the msgids of every catalog).
 THEME_SOURCE_LANGUAGE = "en"
@@ -62,11 +63,14 @@ def babel_locale_name(tag: str) -> str:
     return tag.replace("-", "_")
 
 
-def find_catalog(locales_dirs: list[Path], tag: str) -> Path | None:
-    """The first catalog of a language among the given folders (the site's own first)."""
+def find_catalog(
+    locales_dirs: list[Path], tag: str, allows: Callable[[Path], bool] = lambda _: True
+) -> Path | None:
+    """The first catalog of a language among the given folders (the site's own first);
+    one that `allows` refuses (a link out of the site) is passed over."""
     for folder in locales_dirs:
         path = catalog_path(folder, tag)
-        if path.is_file():
+        if allows(path) and path.is_file():
             return path
     return None
 
@@ -78,9 +82,9 @@ def read_catalog(path: Path, tag: str, diagnostics: Diagnostics) -> Catalog | No
     every plural entry by it; a catalog whose header cannot be used is not used at all.
     """
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        diagnostics.error(path, 0, f"the catalog cannot be read: {exc.strerror or exc}")
+        data = read_source(path, MAX_DATA_FILE_BYTES, "split the catalog or remove obsolete entries")
+    except SourceProblem as problem:
+        diagnostics.error(path, 0, problem.message, problem.hint)
         return None
     outline = outline_po(data.decode("utf-8", "replace"))
     if not plural_forms_usable(outline, path, diagnostics):
@@ -234,7 +238,9 @@ def locale_direction(locale: Locale) -> str:
     return "rtl" if locale.text_direction == "rtl" else "ltr"
 
 
-def make_language(code: str, locales_dir: Path, diagnostics: Diagnostics) -> Language:
+def make_language(
+    code: str, locales_dir: Path, diagnostics: Diagnostics, allows: Callable[[Path], bool] = lambda _: True
+) -> Language:
     """Build the context of one language the site offers (the code was validated already).
 
     The site's own catalog wins; without one, the catalog shipped with the tool is used, so a
@@ -242,7 +248,7 @@ def make_language(code: str, locales_dir: Path, diagnostics: Diagnostics) -> Lan
     """
     locale = parse_locale(code)
     assert locale is not None, f"unvalidated language {code!r}"
-    path = find_catalog([locales_dir, bundled_locales_dir()], code)
+    path = find_catalog([locales_dir, bundled_locales_dir()], code, allows)
     translations = load_translations(path, code, diagnostics) if path else gettext.NullTranslations()
     return Language(code, locale, translations, has_catalog=path is not None)
 

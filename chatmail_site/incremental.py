@@ -44,6 +44,7 @@ from .dependencies import (
 )
 from .errors import Diagnostic, Diagnostics
 from .i18n import build_date
+from .safety import check_changed_entry
 from .templates import Theme
 
 
@@ -141,6 +142,8 @@ def classify(site: Site, changed: Iterable[str]) -> Change:
     theme, relays = site.theme, site.relays
     for name in sorted(set(changed)):
         parts = PurePosixPath(name).parts
+        if not check_changed_entry(config.root, name, diagnostics):
+            continue  # a link out of the site (or the theme), a pipe, a huge file: never read
         if name == SERVERS_KEY and site.fronted is None:  # the fronted relay's pages read it too
             relays = relays_render.load_relays(config, diagnostics, today=build_date())
             keys.add(name)

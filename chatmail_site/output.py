@@ -70,61 +70,51 @@ class Outputs:
     """The planned files of a build, each name claimed by exactly one source.
 
     Two sources writing one output (a page named 404.md and the 404 page, an asset and a
-    theme file) and names that would leave the output folder are reported as errors.
+    theme file), a path that would be both a file and a folder (an asset `logos` beside the
+    theme's `logos/`), and names that would leave the output folder are reported as errors,
+    at the source that claims the name last, with the line given for it.
     """
 
     def __init__(self, diagnostics: Diagnostics) -> None:
         self.files: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
-        self._folders: set[str] = set()  # every folder the files so far lie in
+        self._folders: dict[str, str] = {}  # every folder the files so far lie in → its first source
         self._diagnostics = diagnostics
 
-    def add(self, name: str, data: bytes, source: str) -> None:
+    def add(self, name: str, data: bytes, source: str, line: int = 0) -> None:
         """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
         try:
             check_relative_name(name)
         except OutputError as problem:
-            self._diagnostics.error(source, 0, str(problem), "rename the source file")
+            self._diagnostics.error(source, line, str(problem), "rename the source file")
             return
-        if name in self._sources:
-            self._diagnostics.error(
-                source,
-                0,
-                f"`{name}` would be written by both {self._sources[name]} and {source}",
-                "rename one of them",
-            )
-            return
-        clash = self._folder_clash(name)
+        clash = self._clash(name, source)
         if clash is not None:
-            other = self._sources.get(clash, "a folder of other files")
-            self._diagnostics.error(
-                source,
-                0,
-                f"`{clash}` would be both a file and a folder ({other} and {source})",
-                "rename one of them",
-            )
+            self._diagnostics.error(source, line, clash, "rename one of them")
             return
         self.files[name] = data
         self._sources[name] = source
         folder = name.rpartition("/")[0]
         while folder and folder not in self._folders:
-            self._folders.add(folder)
+            self._folders[folder] = source
             folder = folder.rpartition("/")[0]
 
-    def _folder_clash(self, name: str) -> str | None:
-        """The path that `name` would need as both a file and a folder, if any."""
+    def _clash(self, name: str, source: str) -> str | None:
+        """What another source already put where `source` wants to write `name`, or None."""
+        if name in self._sources:
+            return f"`{name}` would be written by both {self._sources[name]} and {source}"
         if name in self._folders:
-            return name
+            return f"`{name}` would be both a file and a folder ({self._folders[name]} and {source})"
         folder = name.rpartition("/")[0]
         while folder:
             if folder in self._sources:
-                return folder
+                return f"`{folder}` would be both a file and a folder ({self._sources[folder]} and {source})"
             folder = folder.rpartition("/")[0]
         return None
 
-    def add_all(self, files: Mapping[str, bytes], source: str) -> None:
+    def add_all(self, files: Mapping[str, bytes], source: str, line: int = 0) -> None:
         for name in sorted(files):
-            self.add(name, files[name], source)
+            self.add(name, files[name], source, line)
 
 
 def check_output_location(out_dir: Path, site_dir: Path) -> None:

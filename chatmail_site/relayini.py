@@ -19,6 +19,7 @@ from typing import Any
 
 from .domainname import InvalidDomain, is_ipv4_address, is_self_signed_host, normalize_relay_host
 from .errors import Diagnostics, decode_utf8
+from .safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, read_source
 
 SECTION = "params"
 
@@ -428,11 +429,9 @@ def _check_lengths(path: Path, values: dict[str, Any], layout: _Layout, diagnost
 def load_relay_ini(path: Path, diagnostics: Diagnostics) -> RelayIni | None:
     """Read a relay's chatmail.ini; report every problem to `diagnostics`, None when unusable."""
     try:
-        data = path.read_bytes()
-    except OSError as problem:
-        diagnostics.error(
-            path, 0, f"cannot read the relay config: {problem.strerror}", "check the path in site.yaml"
-        )
+        data = read_source(path, MAX_SETTINGS_FILE_BYTES, "a relay's chatmail.ini is a few kilobytes")
+    except SourceProblem as problem:
+        diagnostics.error(path, 0, f"cannot read the relay config: {problem.message}", problem.hint)
         return None
     text = _decode(path, data, diagnostics)
     if text is None:
@@ -477,7 +476,7 @@ def line_of_key(path: Path, key: str) -> int:
     """The line where `key` is set in `[params]` (else the section's line, else 0), for messages
     about a setting that was read successfully but is missing or empty."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = read_source(path, MAX_SETTINGS_FILE_BYTES).decode("utf-8-sig")
+    except (SourceProblem, UnicodeDecodeError):
         return 0
     return _scan_layout(text).line_of(key)

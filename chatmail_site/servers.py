@@ -25,6 +25,7 @@ from babel import localedata
 
 from .domainname import InvalidDomain, normalize_domain
 from .errors import Diagnostics, decode_utf8, did_you_mean, known_keys_hint
+from .safety import MAX_DATA_FILE_BYTES, SourceProblem, read_source
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
 InviteForm = Literal["legacy", "short"]
@@ -187,9 +188,7 @@ def servers_json(
 
 
 def _read_text(path: Path, diagnostics: Diagnostics, *, missing_ok: bool) -> str | None:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         if not missing_ok:
             diagnostics.error(
                 path,
@@ -198,10 +197,10 @@ def _read_text(path: Path, diagnostics: Diagnostics, *, missing_ok: bool) -> str
                 "create it; docs/servers.md shows the format",
             )
         return None
-    except OSError as exc:
-        diagnostics.error(
-            path, 0, f"cannot read the file: {exc.strerror}", "check that it is a readable file"
-        )
+    try:
+        data = read_source(path, MAX_DATA_FILE_BYTES, "split the directory or remove old relays")
+    except SourceProblem as problem:
+        diagnostics.error(path, 0, problem.message, problem.hint)
         return None
     return decode_utf8(data, path, diagnostics, "save it with the UTF-8 encoding in your editor")
 

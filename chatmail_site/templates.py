@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 
 from .config import SiteConfig, bundled_dir
 from .i18n import Language
+from .safety import read_source
 
 DEFAULT_THEME = "default"
 # Theme files whose names get a content hash, so they can be cached for a year.
@@ -145,5 +146,5 @@ def _published_name(name: str, path: Path) -> str:
     pure = PurePosixPath(name)
     if pure.suffix not in FINGERPRINTED_SUFFIXES:
         return name
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+    digest = hashlib.sha256(read_source(path)).hexdigest()[:10]
     return str(pure.with_name(f"{pure.stem}.{digest}{pure.suffix}"))

@@ -211,7 +211,7 @@ def test_fronting_a_relay_of_servers_yaml_uses_its_defaults_and_asks_for_contact
             "fronts: {domain: other.example.org, ini: chatmail.ini}\n",
             f"chatmail.ini is the config of {DOMAIN}",
         ),
-        ("fronts: {ini: missing.ini}\n", "cannot read the relay config"),
+        ("fronts: {ini: missing.ini}\n", "the file `missing.ini` does not exist"),
         ("fronts: {inni: chatmail.ini}\n", "unknown setting `fronts.inni`"),
         ("fronts: [chatmail.ini]\n", "`fronts` cannot be a list"),
     ],

@@ -601,7 +601,7 @@ def test_a_missing_file_is_an_error_unless_allowed(tmp_path: Path) -> None:
 def test_a_directory_in_place_of_the_file_is_an_error(tmp_path: Path) -> None:
     diagnostics = Diagnostics()
     assert load_servers(tmp_path, diagnostics, today=TODAY) == ()
-    assert only(diagnostics).message.startswith("cannot read the file")
+    assert only(diagnostics).message == "this is a folder, not a file"
 
 
 def test_every_mistake_in_one_file_is_reported_at_once(tmp_path: Path) -> None:
