@@ -61,6 +61,36 @@ def test_outputs_report_clashes_and_escapes_as_diagnostics() -> None:
     ]
 
 
+def test_outputs_report_a_file_where_another_source_has_a_folder_at_the_later_source() -> None:
+    diagnostics = Diagnostics()
+    outputs = Outputs(diagnostics)
+    outputs.add("assets/logos/chatmail.svg", b"a", "themes/default/static")
+    outputs.add("assets/logos", b"b", "content/assets/logos", 0)
+    outputs.add("assets/logos/chatmail.svg/x.png", b"c", "content/assets/logos/chatmail.svg/x.png")
+    outputs.add("de/404.html/x", b"d", "the theme")
+    outputs.add("de/404.html", b"e", "content/de/404.md", 1)
+    assert outputs.files == {"assets/logos/chatmail.svg": b"a", "de/404.html/x": b"d"}
+    assert [(d.path, d.line, d.message) for d in diagnostics.errors] == [
+        (
+            "content/assets/logos",
+            0,
+            "`assets/logos` is a folder of themes/default/static, "
+            "so content/assets/logos cannot be a file there",
+        ),
+        (
+            "content/assets/logos/chatmail.svg/x.png",
+            0,
+            "`assets/logos/chatmail.svg` is a file of themes/default/static, "
+            "so content/assets/logos/chatmail.svg/x.png cannot make it a folder",
+        ),
+        (
+            "content/de/404.md",
+            1,
+            "`de/404.html` is a folder of the theme, so content/de/404.md cannot be a file there",
+        ),
+    ]
+
+
 @pytest.mark.parametrize("out", [".", "content", "content/en", "themes", "locales/de", ".."])
 def test_an_output_folder_among_the_sources_is_refused(
     make_site, out: str, capsys: pytest.CaptureFixture[str]

@@ -7,6 +7,7 @@ The default run tries 1,300 examples in all; `python -m pytest -m nightly` tries
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from chatmail_site.build import build_site
 from chatmail_site.markdown import MarkdownRenderer
 from tests.support.sites import MINIMAL_CONFIG, page
 from tests.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs
+from tests.test_source_safety import EVIL_TEMPLATE
 
 MARKDOWN_SYNTAX = (
     "# ", "## ", "- ", "1. ", "> ", "    ", "[", "]", "(", ")", "](", "![", "`", "```\n", "*", "_",
@@ -77,6 +79,28 @@ servers_text = st.one_of(
 )
 
 
+# Paths and names a hostile site.yaml may give for `theme` and `fronts`; OUTSIDE and SITE stand
+# for the folder beside the site and the site folder itself.
+PATH_PARTS = ("..", ".", "content", "t", "themes", "default", "chatmail.ini", "pipe.ini", "link.ini", "")
+HOSTILE_PATHS = (
+    "../content/t", "content/t", "..", ".", "./default", "default/", "/etc/passwd", "/dev/zero",
+    "/proc/self/pagemap", "OUTSIDE", "OUTSIDE/chatmail.ini", "SITE/content/t", "\\..\\content\\t", "~",
+    "default\x00", "pipe.ini", "link.ini", "zero.ini", "chatmail.ini", "content", "themes/default",
+)  # fmt: skip
+path_text = st.one_of(
+    st.sampled_from(HOSTILE_PATHS),
+    st.lists(st.sampled_from(PATH_PARTS), min_size=1, max_size=5).map("/".join),
+    st.text(max_size=20),
+)
+theme_value = st.one_of(path_text, yaml_scalar)
+fronts_value = st.one_of(
+    path_text,
+    st.sampled_from(["chat.example.org", "nine.testrun.org", "x.ini", "a/b"]),
+    st.fixed_dictionaries({}, optional={"domain": path_text | yaml_scalar, "ini": path_text | yaml_value}),
+    yaml_value,
+)
+
+
 def assert_markdown_is_safe(text: str) -> None:
     rendered = MarkdownRenderer({"relays"}).render(text)
     assert unsafe_markup(rendered.html) == [], text
@@ -106,6 +130,43 @@ def assert_site_builds_safely(site: Path, front: str, body: str, servers: str) -
         assert diagnostic.message and "Traceback" not in diagnostic.message
 
 
+def assert_settings_stay_in_the_site(root: Path, theme: Any, fronts: Any) -> None:
+    """Whatever `theme` and `fronts` say, no template from content/ or from outside the site
+    runs, and no file from outside the site (or a pipe, or /dev/zero) is read."""
+    site, outside, marker = root / "site", root / "outside", root / "template-ran"
+    if not site.exists():
+        evil = EVIL_TEMPLATE.replace("{marker}", str(marker))
+        for folder in (site / "content/t", outside):
+            write(folder, {f"templates/{name}": evil for name in ("page.html", "base.html", "root.html")})
+        write(
+            site,
+            {
+                "content/en/index.md": page("Home", "en"),
+                "chatmail.ini": "[params]\nmail_domain = chat.example.org\n",
+            },
+        )
+        write(outside, {"chatmail.ini": "[params]\nmail_domain = root.example.org\n"})
+        (site / "themes/default/templates").mkdir(parents=True)
+        os.mkfifo(site / "pipe.ini")
+        (site / "link.ini").symlink_to("/etc/passwd")
+        (site / "zero.ini").symlink_to("/dev/zero")
+
+    def placed(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("OUTSIDE", str(outside)).replace("SITE", str(site))
+        if isinstance(value, dict):
+            return {key: placed(item) for key, item in value.items()}
+        return value
+
+    settings = {"title": "T", "default_language": "en", "theme": placed(theme), "fronts": placed(fronts)}
+    write(site, {"site.yaml": yaml.safe_dump(settings, allow_unicode=True)})
+    result = build_site(site)  # any exception fails the test
+    assert not marker.exists(), "a template from outside themes/ ran"
+    assert not any(b"EVIL49" in data or b"root:x:" in data for data in result.files.values())
+    assert not any("root:x:" in d.format() for d in result.diagnostics)
+    assert not any(b"root.example.org" in data for data in result.files.values())
+
+
 def property_test(examples: int, strategies: dict[str, st.SearchStrategy[Any]], check: Callable[..., None]):
     """One hypothesis test of `check` with `examples` examples; the site folder is reused."""
 
@@ -129,6 +190,11 @@ def _build_check(tmp_path: Path, front: str, body: str, servers: str) -> None:
     assert_site_builds_safely(tmp_path / "site", front, body, servers)
 
 
+def _settings_check(tmp_path: Path, theme: Any, fronts: Any) -> None:
+    assert_settings_stay_in_the_site(tmp_path, theme, fronts)
+
+
+SETTINGS_STRATEGIES = {"theme": theme_value, "fronts": fronts_value}
 BUILD_STRATEGIES = {"front": front_matter_text, "body": markdown_text, "servers": servers_text}
 
 test_markdown_never_publishes_script = property_test(1000, {"text": markdown_text}, _markdown_check)
@@ -140,4 +206,10 @@ test_markdown_never_publishes_script_nightly = pytest.mark.nightly(
 )
 test_builds_never_crash_or_publish_script_nightly = pytest.mark.nightly(
     pytest.mark.timeout(7200)(property_test(5_000, BUILD_STRATEGIES, _build_check))
+)
+test_theme_and_fronts_never_leave_the_site = pytest.mark.timeout(300)(
+    property_test(150, SETTINGS_STRATEGIES, _settings_check)
+)
+test_theme_and_fronts_never_leave_the_site_nightly = pytest.mark.nightly(
+    pytest.mark.timeout(7200)(property_test(5_000, SETTINGS_STRATEGIES, _settings_check))
 )

@@ -85,6 +85,7 @@ def test_a_theme_that_is_not_a_folder_name_is_an_error_at_its_line(make_site, tm
     if theme == "ABSOLUTE":
         theme = str(tmp_path / "site" / "content" / "assets" / "t")
     site = make_site({"site.yaml": f'{MINIMAL_CONFIG}theme: "{theme}"\n'})
+    (site / "themes/default/templates").mkdir(parents=True)  # a site with a theme folder of its own
     evil_theme(site, "content/assets/t", marker)
     result = build_site(site)
     assert_no_template_ran(result, marker)
@@ -206,8 +207,15 @@ def test_an_oversized_ini_is_refused_without_being_read(make_site):
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("kind", ["pipe", "link out", "folder"])
-def test_site_yaml_that_is_not_a_file_of_the_site_is_an_error(make_site, kind: str):
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("pipe", "not a regular file"),
+        ("link out", "leads outside the site folder"),
+        ("folder", "is a folder"),
+    ],
+)
+def test_site_yaml_that_is_not_a_file_of_the_site_is_an_error(make_site, kind: str, message: str):
     site = make_site({})
     (site / "site.yaml").unlink()
     if kind == "pipe":
@@ -218,6 +226,7 @@ def test_site_yaml_that_is_not_a_file_of_the_site_is_an_error(make_site, kind: s
         (site / "site.yaml").mkdir()
     result = build_site(site)
     assert [d.path.endswith("site.yaml") for d in errors_of(result)] == [True], formatted(result)
+    assert message in errors_of(result)[0].message
     assert "root:" not in "".join(formatted(result))
 
 
