@@ -79,14 +79,19 @@ def load_content(
     """
     pages: dict[tuple[str, str], Page] = {}
     untitled: list[tuple[str, str, int]] = []
+    root = config.root.resolve()
     for lang in config.languages:
         folder = config.content_dir / lang
-        if not allows(folder) or not folder.is_dir():
+        if not allows(folder) or not (folder.is_dir() or folder.is_symlink()):
+            continue
+        problem = entry_problem(folder, root)  # a linked folder would let pages come from anywhere
+        if problem is not None:
+            diagnostics.error(display_path(config, folder), 0, problem.message, problem.hint)
             continue
         for path in sorted(folder.iterdir()):
             if not allows(path):
                 continue
-            loaded = _load_entry(config, lang, path, diagnostics)
+            loaded = _load_entry(config, lang, path, diagnostics, root)
             if loaded is None:
                 continue
             page, title_line = loaded
@@ -99,10 +104,14 @@ def load_content(
 
 
 def _load_entry(
-    config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostics
+    config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostics, root: Path | None = None
 ) -> tuple[Page, int] | None:
+    """One entry of a language folder as a page, or None (reported, or not a page).
+
+    `root` is the resolved site folder, when the caller has it already."""
     shown = display_path(config, path)
-    problem = entry_problem(path, config.root.resolve())
+    root = root if root is not None else config.root.resolve()
+    problem = entry_problem(path, root)
     if problem is not None:
         diagnostics.error(shown, 0, problem.message, problem.hint)
         return None

@@ -12,7 +12,10 @@ import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.cli import EXIT_CONTENT_ERROR, main
-from chatmail_site.errors import Diagnostic
+from chatmail_site.config import load_config
+from chatmail_site.content import load_content
+from chatmail_site.errors import Diagnostic, Diagnostics
+from chatmail_site.incremental import IncrementalBuilder
 from chatmail_site.safety import MAX_SETTINGS_FILE_BYTES, MAX_SOURCE_FILE_BYTES
 from tests.support import REPO_ROOT
 from tests.support.sites import MINIMAL_CONFIG, page
@@ -376,3 +379,36 @@ def test_a_link_out_of_the_site_is_reported_with_every_other_problem(make_site, 
         "locales/de/LC_MESSAGES/messages.po",
     } <= paths, formatted(result)
     assert not any("SECRET" in line for line in formatted(result))
+
+
+# ---- readers outside the build: status and the live preview ---------------------------------
+
+
+def test_a_language_folder_linked_from_elsewhere_is_refused_without_the_tree_check(make_site, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "secret.md").write_text(page("Secret", "de", "SECRET\n"), encoding="utf-8")
+    site = make_site({"site.yaml": f"{MINIMAL_CONFIG}languages: [en, de]\n"})
+    (site / "content/de").symlink_to(elsewhere)
+    diagnostics = Diagnostics()
+    config = load_config(site, diagnostics)
+    assert config is not None
+    content = load_content(config, diagnostics)  # as `status` and `i18n stamp` read pages
+    assert content.get("secret", "de") is None
+    assert [d.path for d in diagnostics.errors] == ["content/de"]
+
+
+def test_the_preview_refuses_a_changed_template_that_links_into_content(make_site, tmp_path):
+    marker = tmp_path / "ran"
+    site = make_site({"content/assets/notes.txt": EVIL_TEMPLATE.replace("{marker}", str(marker))})
+    builder = IncrementalBuilder(site)
+    assert builder.rebuild().ok
+    template = site / "themes/default/templates/page.html"
+    template.parent.mkdir(parents=True)
+    template.symlink_to("../../../content/assets/notes.txt")
+    outcome = builder.rebuild(["themes/default/templates/page.html"])
+    assert not outcome.ok
+    assert not marker.exists()
+    assert [(d.path, d.message.split(" (")[0]) for d in outcome.diagnostics if d.severity == "error"] == [
+        ("themes/default/templates/page.html", "this link points outside the theme folder")
+    ]
