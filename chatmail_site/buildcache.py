@@ -98,21 +98,21 @@ def snapshot_sources(site_dir: Path, checked_files: Iterable[Path]) -> dict[str,
     """
     site = site_dir.absolute()
     files: list[tuple[Path, Path, str]] = [(file.absolute(), site, "") for file in checked_files]
-    files.append((site / CONFIG_FILE, site, ""))
     for name in ("themes", "locales"):
         bundled = bundled_dir(name).absolute()
         files += [
             (path, bundled.parent, BUNDLED_PREFIX) for path in sorted(bundled.rglob("*")) if path.is_file()
         ]
     snapshot: dict[str, str] = {}
+    with contextlib.suppress(SourceProblem):  # site.yaml is not in the tree: it is confined here
+        config = confined_path(site, CONFIG_FILE, limit=MAX_SETTINGS_FILE_BYTES)
+        snapshot[CONFIG_FILE] = file_digest(read_source(config, MAX_SETTINGS_FILE_BYTES))
     for file, base, prefix in files:
-        name = file.relative_to(base).as_posix()
         try:
-            data = read_source(confined_path(base, name))
+            snapshot[prefix + file.relative_to(base).as_posix()] = file_digest(read_source(file))
         except SourceProblem:
             continue
-        snapshot[prefix + name] = file_digest(data)
-    return snapshot
+    return dict(sorted(snapshot.items()))
 
 
 def snapshot_key(site_dir: Path, path: Path) -> str:
