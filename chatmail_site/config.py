@@ -188,9 +188,11 @@ def _theme(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics)
         return "default"
     if (site_dir / "themes" / theme).exists() or (site_dir / "themes" / theme).is_symlink():
         try:
-            confined_path(site_dir / "themes", theme, folder=True, where="themes/")
+            # Measured against the site's own themes/, so not even a linked themes/ can move it.
+            zone = site_dir.resolve() / "themes"
+            confined_path(site_dir / "themes", theme, folder=True, where="themes/", zone=zone)
         except SourceProblem as problem:
-            diagnostics.error(path, line, problem.message, "a theme is a folder of themes/, not a link")
+            diagnostics.error(path, line, problem.message, problem.hint)
     elif not (bundled_dir("themes") / theme).is_dir():
         diagnostics.error(
             path,

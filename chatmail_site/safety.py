@@ -71,11 +71,11 @@ def check_source_tree(site_dir: Path, diagnostics: Diagnostics) -> SourceTree:
     files: list[Path] = []
     for folder in SOURCE_FOLDERS:
         top = site_dir / folder
-        zone = _zone(root, folder)
+        zone, where = _zone(root, folder)
         if not (top.is_symlink() or top.is_dir()):
             continue
         for path in _walk(top):
-            problem = entry_problem(path, zone)
+            problem = entry_problem(path, zone, where)
             if problem is not None:
                 diagnostics.error(_display(path, site_dir), 0, problem.message, problem.hint)
                 refused.add(path)
@@ -84,9 +84,12 @@ def check_source_tree(site_dir: Path, diagnostics: Diagnostics) -> SourceTree:
     return SourceTree(frozenset(refused), tuple(sorted(files)))
 
 
-def _zone(root: Path, folder: str) -> Path:
-    """Where links in a source folder may point: the theme folder for themes/, else the site."""
-    return root / folder if folder == THEMES_FOLDER else root
+def _zone(root: Path, folder: str) -> tuple[Path, str]:
+    """Where links in a source folder may point, and its name in messages: the theme folder
+    for themes/, else the site folder."""
+    if folder == THEMES_FOLDER:
+        return root / folder, "the theme folder"
+    return root, "the site folder"
 
 
 def check_changed_entry(site_dir: Path, name: str, diagnostics: Diagnostics) -> bool:
@@ -95,7 +98,7 @@ def check_changed_entry(site_dir: Path, name: str, diagnostics: Diagnostics) -> 
     path = site_dir / name
     if not (path.exists() or path.is_symlink()):
         return True  # a deleted file: nothing to read
-    problem = entry_problem(path, _zone(site_dir.resolve(), PurePosixPath(name).parts[0]))
+    problem = entry_problem(path, *_zone(site_dir.resolve(), PurePosixPath(name).parts[0]))
     if problem is not None:
         diagnostics.error(name, 0, problem.message, problem.hint)
     return problem is None
@@ -112,17 +115,16 @@ def _walk(top: Path) -> list[Path]:
     return found
 
 
-def entry_problem(path: Path, zone: Path) -> SourceProblem | None:
+def entry_problem(path: Path, zone: Path, where: str = "the site folder") -> SourceProblem | None:
     """Why the build must not read this entry of a source folder, or None.
 
-    `zone` is the resolved folder its links must stay in: the site, or for the theme its
-    themes/ folder.
+    `zone` is the resolved folder its links must stay in (the site, or for the theme its
+    themes/ folder), `where` its name in messages.
     """
     try:
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(zone):
-                where = "the theme folder" if zone.name == THEMES_FOLDER else "the site folder"
                 return SourceProblem(
                     f"this link points outside {where} (to {os.readlink(path)})",
                     "replace the link with a copy of the file",
@@ -205,12 +207,14 @@ def confined_path(
     folder: bool = False,
     limit: int = MAX_SOURCE_FILE_BYTES,
     where: str = "the site folder",
+    zone: Path | None = None,
 ) -> Path:
     """The file (or with `folder`, the folder) that a setting names, relative to `root`.
 
     The one rule for every path a setting names: a relative path without `..`, which exists,
     is a regular file (or folder) of bounded size, and lies inside `root` once every link on
-    the way is resolved. `where` names `root` in messages. Raises SourceProblem otherwise.
+    the way is resolved (or inside `zone`, a resolved folder, when given). `where` names
+    `root` in messages. Raises SourceProblem otherwise.
     """
     text = name.strip()
     pure = PurePosixPath(text)
@@ -226,7 +230,7 @@ def confined_path(
         raise SourceProblem(
             f"`{name}` cannot be resolved: {exc}", "replace the link with a plain file"
         ) from None
-    if not resolved.is_relative_to(root.resolve()):
+    if not resolved.is_relative_to(zone if zone is not None else root.resolve()):
         raise SourceProblem(
             f"`{name}` leads outside {where} (to {resolved})",
             f"copy the file into {where} instead of linking to it",
