@@ -180,9 +180,11 @@ def load_site(
     # Links out of the site, pipes and oversized files are found by their type and size
     # before any stage opens a source file; the stages pass over them and report the rest.
     tree = tree if tree is not None else check_source_tree(site_dir, diagnostics)
-    config = load_config(site_dir, diagnostics)
+    errors_before = len(diagnostics.errors)
+    config = load_config(site_dir, diagnostics, keep_going=True)
     if config is None:
         return None
+    config_failed = len(diagnostics.errors) > errors_before
     if base_url:
         config = config.with_base_url(base_url)
     content = load_content(config, diagnostics, tree.allows)
@@ -205,8 +207,8 @@ def load_site(
     if fronted:
         relay_frontend.check_front_slugs_are_free(config, content.slugs(), diagnostics)
     assets = load_assets(config.content_dir, tree.files, functools.partial(display_path, config), diagnostics)
-    if not tree.ok:
-        return None  # a refused entry may be a template or a static file: no theme is made
+    if not tree.ok or config_failed:
+        return None  # a refused entry or setting may be a template or a static file: no theme is made
     return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted, assets=assets)
 
 

@@ -93,8 +93,13 @@ def language_folders(content_dir: Path) -> list[str]:
     return sorted(p.name for p in content_dir.iterdir() if p.is_dir() and is_language_tag(p.name))
 
 
-def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
-    """Read and validate site.yaml, reporting every problem; None when it is unusable."""
+def load_config(site_dir: Path, diagnostics: Diagnostics, *, keep_going: bool = False) -> SiteConfig | None:
+    """Read and validate site.yaml, reporting every problem; None when it is unusable.
+
+    With `keep_going`, settings in error are replaced by safe stand-ins (the default theme,
+    no fronted relay, …) and the config is returned anyway, so that the caller can check the
+    rest of the site too; the caller must then not publish anything.
+    """
     path = site_dir / CONFIG_FILE
     data = _read_config_file(path, diagnostics)
     if data is None:
@@ -106,7 +111,7 @@ def load_config(site_dir: Path, diagnostics: Diagnostics) -> SiteConfig | None:
             )
     errors_before = len(diagnostics.errors)
     config = _build_config(site_dir, path, data, diagnostics)
-    return config if len(diagnostics.errors) == errors_before else None
+    return config if keep_going or len(diagnostics.errors) == errors_before else None
 
 
 def _read_config_file(path: Path, diagnostics: Diagnostics) -> LineDict | None:
@@ -193,6 +198,7 @@ def _theme(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnostics)
             confined_path(site_dir / "themes", theme, folder=True, where="themes/", zone=zone)
         except SourceProblem as problem:
             diagnostics.error(path, line, problem.message, problem.hint)
+            return "default"
     elif not (bundled_dir("themes") / theme).is_dir():
         diagnostics.error(
             path,

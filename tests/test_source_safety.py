@@ -361,7 +361,7 @@ def test_a_link_out_of_the_site_is_reported_with_every_other_problem(make_site, 
     outside.write_text(page("Secret", "en", "SECRET\n"), encoding="utf-8")
     site = make_site(
         {
-            "site.yaml": f"{MINIMAL_CONFIG}languages: [en, de]\n",
+            "site.yaml": f"{MINIMAL_CONFIG}languages: [en, de]\ntheme: ../content/t\nfronts: /etc/passwd\n",
             "content/en/broken.md": "no front matter\n",
             "content/servers.yaml": "- domain: not a domain\n",
             "content/assets/x.html": "<script>alert(1)</script>",
@@ -373,11 +373,13 @@ def test_a_link_out_of_the_site_is_reported_with_every_other_problem(make_site, 
     paths = {d.path.removeprefix(str(site) + "/") for d in errors_of(result)}
     assert {
         "content/en/secret.md",
+        "site.yaml",
         "content/en/broken.md",
         "content/servers.yaml",
         "content/assets/x.html",
         "locales/de/LC_MESSAGES/messages.po",
     } <= paths, formatted(result)
+    assert sorted(d.line for d in errors_of(result) if d.path.endswith("site.yaml")) == [4, 5]
     assert not any("SECRET" in line for line in formatted(result))
 
 
