@@ -9,6 +9,7 @@ Transifex open them as they are. The build reads the .po files directly; `compil
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
@@ -43,6 +44,7 @@ from .plural_forms import (
     preferred_plural_forms,
 )
 from .po_outline import PoOutline, keep_header, outline_po
+from .safety import MAX_DATA_FILE_BYTES, SourceProblem, confined_path, entry_problem, read_source
 from .status import (
     SOURCE_HASH_KEY,
     format_markdown_summary,
@@ -160,18 +162,34 @@ def po_bytes(catalog: Catalog) -> bytes:
 
 
 def read_po_file(path: Path, locale: str | None = None, abort_invalid: bool = True) -> Catalog:
-    with path.open("rb") as handle:
-        return read_po(handle, locale=locale, abort_invalid=abort_invalid)
+    data = read_source(path, MAX_DATA_FILE_BYTES)
+    return read_po(io.BytesIO(data), locale=locale, abort_invalid=abort_invalid)
 
 
-def catalog_files(config: SiteConfig) -> Iterator[tuple[str, Path]]:
-    """(language tag, .po path) for every language catalog of the site."""
+def catalog_files(config: SiteConfig, diagnostics: Diagnostics) -> Iterator[tuple[str, Path]]:
+    """(language tag, .po path) for every language catalog of the site; one that is not a
+    file of the site (a link out of it, a pipe) is reported instead."""
     if not config.locales_dir.is_dir():
         return
     for folder in sorted(config.locales_dir.iterdir()):
         path = folder / "LC_MESSAGES" / "messages.po"
-        if path.is_file():
+        if folder.is_symlink():  # a linked language folder is refused like in the build
+            problem = entry_problem(folder, config.root.resolve())
+            if problem is not None:
+                diagnostics.error(display_path(config, folder), 0, problem.message, problem.hint)
+                continue
+        if (path.exists() or path.is_symlink()) and _confined(config, path, diagnostics):
             yield folder.name.replace("_", "-"), path
+
+
+def _confined(config: SiteConfig, path: Path, diagnostics: Diagnostics) -> bool:
+    """Whether a catalog file lies inside the site, every link on the way resolved."""
+    try:
+        confined_path(config.root, path.relative_to(config.root).as_posix(), limit=MAX_DATA_FILE_BYTES)
+    except SourceProblem as problem:
+        diagnostics.error(display_path(config, path), 0, problem.message, problem.hint)
+        return False
+    return True
 
 
 def template_path(config: SiteConfig) -> Path:
@@ -235,7 +253,7 @@ def update_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
         return []
     template = read_po_file(template_file)
     report = []
-    for tag, path in catalog_files(config):
+    for tag, path in catalog_files(config, diagnostics):
         catalog = read_catalog(path, tag, diagnostics)
         if catalog is None:
             continue
@@ -253,7 +271,7 @@ def update_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
 def compile_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     """Write messages.mo beside each catalog, for gettext tools other than the build."""
     report = []
-    for tag, path in catalog_files(config):
+    for tag, path in catalog_files(config, diagnostics):
         catalog = read_catalog(path, tag, diagnostics)
         if catalog is None:
             continue
@@ -274,7 +292,7 @@ def check_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     template = read_po_file(template_file)
     _check_template(config, template, diagnostics)
     report = []
-    for tag, path in catalog_files(config):
+    for tag, path in catalog_files(config, diagnostics):
         catalog = _check_catalog(config, tag, path, template, diagnostics)
         if catalog is not None:
             report.append(f"{display_path(config, path)}: {_progress(catalog)}")
@@ -378,12 +396,12 @@ def _progress(catalog: Catalog) -> str:
 
 def _read_template(config: SiteConfig, diagnostics: Diagnostics) -> Path | None:
     path = template_path(config)
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         diagnostics.error(
             display_path(config, path), 0, "there is no catalog template", "run `chatmail-site i18n extract`"
         )
         return None
-    return path
+    return path if _confined(config, path, diagnostics) else None
 
 
 # ---- stamping translated pages ---------------------------------------------------------

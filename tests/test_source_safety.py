@@ -5,6 +5,7 @@ each problem at its own file and line."""
 from __future__ import annotations
 
 import os
+import shutil
 import tracemalloc
 from pathlib import Path
 
@@ -414,3 +415,29 @@ def test_the_preview_refuses_a_changed_template_that_links_into_content(make_sit
     assert [(d.path, d.message.split(" (")[0]) for d in outcome.diagnostics if d.severity == "error"] == [
         ("themes/default/templates/page.html", "this link points outside the theme folder")
     ]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("entry", "target"),
+    [
+        ("locales/de/LC_MESSAGES/messages.po", "/etc/passwd"),
+        ("locales/de", "/etc"),
+        ("locales/messages.pot", "/etc/passwd"),
+        ("locales/fr/LC_MESSAGES/messages.po", None),  # a pipe
+    ],
+)
+def test_the_catalog_commands_read_only_files_of_the_site(bundled_site: Path, capsys, entry: str, target):
+    path = bundled_site / entry
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+    if target is None:
+        os.mkfifo(path)
+    else:
+        path.symlink_to(target)
+    assert main(["i18n", "check", "--site", str(bundled_site)]) == EXIT_CONTENT_ERROR
+    err = capsys.readouterr().err
+    assert f"{entry}:0: error" in err
+    assert "root:" not in err
