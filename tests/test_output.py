@@ -74,19 +74,19 @@ def test_outputs_report_a_file_where_another_source_has_a_folder_at_the_later_so
         (
             "content/assets/logos",
             0,
-            "`assets/logos` is a folder of themes/default/static, "
-            "so content/assets/logos cannot be a file there",
+            "`assets/logos` would be both a file and a folder "
+            "(themes/default/static and content/assets/logos)",
         ),
         (
             "content/assets/logos/chatmail.svg/x.png",
             0,
-            "`assets/logos/chatmail.svg` is a file of themes/default/static, "
-            "so content/assets/logos/chatmail.svg/x.png cannot make it a folder",
+            "`assets/logos/chatmail.svg` would be both a file and a folder "
+            "(themes/default/static and content/assets/logos/chatmail.svg/x.png)",
         ),
         (
             "content/de/404.md",
             1,
-            "`de/404.html` is a folder of the theme, so content/de/404.md cannot be a file there",
+            "`de/404.html` would be both a file and a folder (the theme and content/de/404.md)",
         ),
     ]
 

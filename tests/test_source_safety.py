@@ -193,7 +193,7 @@ def test_an_ini_linking_to_a_file_in_the_site_is_read(make_site):
     (site / "chatmail.ini").symlink_to("relay/chatmail.ini")
     result = build_site(site)
     assert not errors_of(result), formatted(result)
-    assert "en/relay/info.html" in result.files
+    assert "en/relay/info/index.html" in result.files
 
 
 @pytest.mark.timeout(30)
@@ -329,15 +329,6 @@ def test_a_pipe_anywhere_in_the_sources_is_an_error_not_a_hang(make_site, where:
 # ---- diagnostics with a place ---------------------------------------------------------------
 
 
-def test_a_page_named_like_the_404_page_is_reported_at_the_page(make_site):
-    site = make_site(
-        {"site.yaml": f"{MINIMAL_CONFIG}languages: [en, de]\n", "content/de/404.md": page("Oops", "de")}
-    )
-    (error,) = errors_of(build_site(site))
-    assert (error.path, error.line) == ("content/de/404.md", 1), error.format()
-    assert "`de/404.html` would be written by both" in error.message
-
-
 def test_an_asset_clashing_with_a_theme_file_is_reported_at_the_asset(make_site):
     png = ASSET_SAMPLES["logo.png"]
     site = make_site({"themes/default/static/logo.png": png, "content/assets/logo.png": png})
@@ -350,7 +341,7 @@ def test_an_asset_folder_where_the_theme_has_a_file_is_a_diagnostic_not_exit_2(m
     site = make_site({asset: ASSET_SAMPLES["logo.png"]})
     result = build_site(site)
     assert [(d.path, d.line) for d in errors_of(result)] == [(asset, 0)], formatted(result)
-    assert "is a file of themes/default/static" in errors_of(result)[0].message
+    assert "would be both a file and a folder (themes/default/static and" in errors_of(result)[0].message
     assert main(["build", "--site", str(site), "--out", str(tmp_path / "out")]) == EXIT_CONTENT_ERROR
 
 
