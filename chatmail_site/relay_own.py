@@ -29,6 +29,7 @@ from .errors import Diagnostics, did_you_mean, known_keys_hint
 from .front_matter import read_page_text, split_front_matter
 from .markdown import MarkdownRenderer
 from .relayini import RelayIni
+from .safety import entry_problem
 from .yamlutil import expect_text
 
 OWN_FOLDER = RELAY_TEXTS_FOLDER
@@ -74,11 +75,12 @@ def load_own_texts(config: SiteConfig, diagnostics: Diagnostics) -> dict[tuple[s
     """Every own text of content/relay/, by (page name, language), with every mistake reported."""
     folder = config.content_dir / OWN_FOLDER
     texts: dict[tuple[str, str], OwnText] = {}
-    if not folder.is_dir():
+    root = config.root.resolve()
+    if not folder.is_dir() or entry_problem(folder, root) is not None:
         return texts
     for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
-            continue
+        if entry.name.startswith(".") or entry_problem(entry, root) is not None:
+            continue  # a link out of the site, a pipe: the source-tree check reports it
         if not entry.is_dir() or entry.name not in config.languages:
             diagnostics.warning(
                 display_path(config, entry),
@@ -88,6 +90,8 @@ def load_own_texts(config: SiteConfig, diagnostics: Diagnostics) -> dict[tuple[s
             )
             continue
         for path in sorted(entry.iterdir()):
+            if entry_problem(path, root) is not None:
+                continue
             loaded = _load_one(config, entry.name, path, diagnostics)
             if loaded is not None:
                 texts[(loaded.name, loaded.lang)] = loaded

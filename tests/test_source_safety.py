@@ -432,3 +432,16 @@ def test_the_catalog_commands_read_only_files_of_the_site(bundled_site: Path, ca
     err = capsys.readouterr().err
     assert f"{entry}:0: error" in err
     assert "root:" not in err
+
+
+def test_the_relay_texts_of_a_fronted_relay_are_never_read_through_a_link(make_site, tmp_path: Path):
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\nSECRET: key\n---\nSECRET\n", encoding="utf-8")  # a key is quoted if read
+    site = fronting_site(make_site, "chatmail.ini")
+    (site / "content/relay/en").mkdir(parents=True)
+    (site / "content/relay/en/home.md").symlink_to(outside)
+    result = build_site(site)
+    assert [(d.path, d.message.split(" (")[0]) for d in errors_of(result)] == [
+        ("content/relay/en/home.md", "this link points outside the site folder")
+    ]
+    assert not any("SECRET" in line for line in formatted(result))
