@@ -12,11 +12,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, buildcache, parallel, relay_frontend, relays_render
+from . import __version__, buildcache, parallel, qa, relay_frontend, relays_render
 from .aliases import Alias, check_aliases, nginx_redirects, page_aliases, redirect_page
 from .assets import load_assets
 from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
-from .cache import DerivedCache
+from .cache import CacheEntry, DerivedCache
 from .config import SiteConfig, load_config
 from .content import ContentIndex, Page, display_path, load_content
 from .dependencies import (
@@ -27,11 +27,11 @@ from .dependencies import (
     shown_checks,
     template_key,
 )
-from .errors import Diagnostics
+from .errors import Diagnostic, Diagnostics
 from .i18n import Language, build_date, make_language, theme_languages
 from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives, rewrite_links
 from .output import Kept, Outputs
-from .safety import SourceTree, check_source_tree, read_source
+from .safety import SourceTree, check_conflict_markers, check_source_tree, read_source
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
@@ -180,6 +180,7 @@ def load_site(
     # Links out of the site, pipes and oversized files are found by their type and size
     # before any stage opens a source file; the stages pass over them and report the rest.
     tree = tree if tree is not None else check_source_tree(site_dir, diagnostics)
+    check_conflict_markers(site_dir, diagnostics)
     errors_before = len(diagnostics.errors)
     config = load_config(site_dir, diagnostics, keep_going=True)
     if config is None:
@@ -505,8 +506,10 @@ def build_site(
     page_problems = Diagnostics(list(reuse.diagnostics) if reuse is not None else [])
     renderer = PageRenderer(site, plan, page_problems, cache)
     items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reusable]
+    checks = PageChecks(site, cache)
     with progress(len(items)) if progress is not None else nullcontext(None) as advance:
-        rendered, dependencies = render_items(renderer, items, jobs, advance)
+        rendered, dependencies = render_items(renderer, items, jobs, advance, checks.side_task())
+    diagnostics.extend(checks.findings())
     pages: dict[str, bytes] = {output: Kept.read(path) for output, path in reusable.items()}
     pages.update(rendered)
     problems = list(dict.fromkeys(page_problems))
@@ -527,15 +530,50 @@ def build_site(
     )
 
 
+def quality_findings(site: Site, cache: DerivedCache) -> list[Diagnostic]:
+    """The quality checks of every page (see qa.py), each page's kept by content hash."""
+    return qa.site_findings(site.content, site.relays, site.config.languages, cache.get, cache.page_text_key)
+
+
+class PageChecks:
+    """The quality findings of a build, worked out by a pool worker while the others render
+    when there is a pool, else here when they are asked for."""
+
+    def __init__(self, site: Site, cache: DerivedCache) -> None:
+        self.site = site
+        self.cache = cache
+        self._found: list[Diagnostic] | None = None
+
+    def side_task(self) -> parallel.SideTask:
+        return parallel.SideTask(self._in_worker, self._receive)
+
+    def _in_worker(self) -> tuple[list[Diagnostic], list[CacheEntry]]:
+        found = quality_findings(self.site, self.cache)
+        return found, self.cache.used_entries(qa.QA_KINDS)
+
+    def _receive(self, result: tuple[list[Diagnostic], list[CacheEntry]]) -> None:
+        found, entries = result
+        self.cache.adopt(entries)  # kept for the next build as if made here
+        self._found = found
+
+    def findings(self) -> list[Diagnostic]:
+        if self._found is None:
+            self._found = quality_findings(self.site, self.cache)
+        return self._found
+
+
 def render_items(
     renderer: PageRenderer,
     items: Sequence[RenderItem],
     jobs: int = 1,
     advance: Callable[[int], None] | None = None,
+    side_task: parallel.SideTask | None = None,
 ) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
-    """Render pages and relay pages with what each read, on a pool when the site is large."""
+    """Render pages and relay pages with what each read, on a pool when the site is large.
+
+    A pool also runs `side_task` (see parallel.render_in_pool); without one it is not run."""
     if parallel.should_run_in_pool(jobs, len(items)):
-        return parallel.render_in_pool(renderer, items, jobs, render_recorded, advance)
+        return parallel.render_in_pool(renderer, items, jobs, render_recorded, advance, side_task)
     return render_recorded(renderer, items, advance)
 
 

@@ -43,7 +43,7 @@ from .dependencies import (
     originals_answered_by_checks,
     template_key,
 )
-from .errors import Diagnostic, Severity
+from .errors import Diagnostic
 from .output import Kept
 from .safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, confined_path, read_source
 
@@ -53,7 +53,11 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 2
 STATE_FILE = "state.json"
 # The libraries whose output ends up in pages: a new version may render differently.
-RENDERING_LIBRARIES = ("markdown", "jinja2", "babel", "nh3", "qrcode", "PyYAML", "python-frontmatter")
+# py3langid decides the language findings, which the cache keeps too.
+RENDERING_LIBRARIES = (
+    *("markdown", "jinja2", "babel", "nh3", "qrcode", "PyYAML", "python-frontmatter"),
+    "py3langid",
+)
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Site folders that are read as a whole; what is not a page, servers.yaml or a template
 # in them touches every page.
@@ -384,7 +388,7 @@ def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
             dependencies={output: depsets[entry[0]] for output, entry in outputs.items()},
             checks={output: _shown(entry[1]) for output, entry in outputs.items()},
             stamps={output: tuple(stamp) for output, stamp in document["stamps"].items()},
-            diagnostics=tuple(_diagnostic(d) for d in document["diagnostics"]),
+            diagnostics=tuple(Diagnostic.from_dict(d) for d in document["diagnostics"]),
             derived=document["derived"],
         )
     except (OSError, ValueError, KeyError, IndexError, TypeError):
@@ -396,8 +400,3 @@ def _shown(value: Iterable[Any] | None) -> ShownCheck:
         return None
     state, stamped = value
     return (str(state), bool(stamped))
-
-
-def _diagnostic(data: Mapping[str, Any]) -> Diagnostic:
-    severity = Severity(data["severity"])
-    return Diagnostic(str(data["path"]), int(data["line"]), severity, str(data["message"]), str(data["hint"]))

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Collection, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from .content import Page
 from .markdown import MarkdownRenderer, RenderedMarkdown
+from .qa import QA_KINDS, decode_findings, encode_findings
 from .status import Shingles, State, TranslationCheck, check_translation, page_shingles, recorded_hash
 
 T = TypeVar("T")
+# One derived result: its kind, its key and the result.
+CacheEntry = tuple[str, Hashable, Any]
 
 
 def content_key(*parts: str) -> str:
@@ -53,6 +56,16 @@ class DerivedCache:
             self._entries[entry] = make()
         return self._entries[entry]
 
+    def used_entries(self, kinds: Collection[str]) -> list[CacheEntry]:
+        """The results of these kinds the build asked for, to hand to another process's cache."""
+        return [(kind, key, self._entries[(kind, key)]) for kind, key in self._used if kind in kinds]
+
+    def adopt(self, entries: Iterable[CacheEntry]) -> None:
+        """Take results made by another process (a pool worker) as used by this build."""
+        for kind, key, value in entries:
+            self._entries[(kind, key)] = value
+            self._used.add((kind, key))
+
     def prune(self) -> None:
         """Forget every result the builds since the last prune did not ask for."""
         self._entries = {entry: self._entries[entry] for entry in self._used if entry in self._entries}
@@ -64,9 +77,10 @@ class DerivedCache:
         return len(self._entries)
 
     def export_entries(self) -> dict[str, list[Any]]:
-        """The results worth keeping across builds, as JSON data: translation checks, which
-        every build needs for every translation, QR images, which are slow to draw, and the
-        languages' own names, which take loading each language's locale data. Markdown is
+        """The results worth keeping across builds, as JSON data: translation checks and the
+        pages' quality findings, which every build needs for every page, QR images, which are
+        slow to draw, and the languages' own names, which take loading each language's locale
+        data (as the language model would take loading for the findings). Markdown is
         left out: only pages that changed are converted on a cached build."""
         exported: dict[str, list[Any]] = {kind: [] for kind in _CODECS}
         for kind, key in sorted(self._used, key=repr):
@@ -145,4 +159,5 @@ _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "check": (_encode_check, _decode_check),
     "qr-png": (_encode_bytes, _decode_bytes),
     "language-name": (str, str),
+    **{kind: (encode_findings, decode_findings) for kind in QA_KINDS},
 }

@@ -17,7 +17,7 @@ from .urls import AliasError, alias_path
 from .yamlutil import LineDict, LineList, expect_text
 
 # Front-matter keys a page may carry. Anything else is most likely a typo or a translated key.
-PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav", "aliases"})
+PAGE_KEYS = frozenset({"title", "short_title", "lang", "description", "source_hash", "nav", "aliases", "qa"})
 # A folder inside content/ that is not a language: the operator's own texts for the pages of
 # a fronted relay (the other, assets/, is described in assets.py).
 RELAY_TEXTS_FOLDER = "relay"
@@ -40,6 +40,8 @@ class Page:
     meta: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     # Old addresses this page replaces (`aliases:`), each checked, with its line in the file.
     aliases: tuple[tuple[str, int], ...] = ()
+    # front-matter key → its line in the file, so later checks can point at `lang:` or `qa:`
+    key_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), compare=False)
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ def _validate_page(
         nav,
         MappingProxyType(extra),
         aliases,
+        MappingProxyType({str(key): meta.line_of(key) for key in meta}),
     )
     return page, 0 if title and title.strip() else meta.line
 

@@ -7,10 +7,11 @@ mistake. This module imports nothing else from the package.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -34,6 +35,17 @@ class Diagnostic:
         if self.hint:
             text += f"\n    hint: {self.hint}"
         return text
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Diagnostic:
+        """The diagnostic that `as_dict` made this data from."""
+        return cls(
+            str(data["path"]),
+            int(data["line"]),
+            Severity(data["severity"]),
+            str(data["message"]),
+            str(data["hint"]),
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -22,13 +22,14 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.pofile import read_po, write_po
 
-from . import __version__
+from . import __version__, qa, relays_render
 from .config import SiteConfig, bundled_dir, load_config
 from .content import display_path, load_content
 from .errors import Diagnostics
 from .front_matter import read_page_text, split_front_matter
 from .i18n import (
     babel_locale_name,
+    build_date,
     catalog_path,
     compiled_mo,
     drop_broken_translations,
@@ -556,7 +557,10 @@ def run_status(args: argparse.Namespace) -> int:
     config = _load(args, diagnostics)
     if config is None:
         return EXIT_FAILED
-    status = site_status(config.languages, load_content(config, diagnostics))
+    content = load_content(config, diagnostics)
+    relays = relays_render.load_relays(config, diagnostics, today=build_date())
+    findings = qa.site_findings(content, relays, config.languages)
+    status = site_status(config.languages, content, findings)
     if args.json:
         sys.stdout.write(format_status_json(status))
     elif args.markdown:

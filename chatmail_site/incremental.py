@@ -31,6 +31,7 @@ from .build import (
     finish_outputs,
     load_site,
     plan_site,
+    quality_findings,
     render_recorded,
 )
 from .cache import DerivedCache
@@ -44,7 +45,7 @@ from .dependencies import (
 )
 from .errors import Diagnostic, Diagnostics
 from .i18n import build_date
-from .safety import check_changed_entry
+from .safety import check_changed_entry, check_conflict_markers
 from .templates import Theme
 
 
@@ -137,10 +138,12 @@ def classify(site: Site, changed: Iterable[str]) -> Change:
     """Apply changed files (site-relative paths) to a loaded site, or raise NeedsFullBuild."""
     config = site.config
     diagnostics = Diagnostics()
+    changed = sorted(set(changed))
+    check_conflict_markers(config.root, diagnostics, changed)
     keys: set[str] = set()
     pages = dict(site.content.pages)
     theme, relays = site.theme, site.relays
-    for name in sorted(set(changed)):
+    for name in changed:
         parts = PurePosixPath(name).parts
         if not check_changed_entry(config.root, name, diagnostics):
             continue  # a link out of the site (or the theme), a pipe, a huge file: never read
@@ -224,9 +227,15 @@ class IncrementalBuilder:
         self.current: SiteBuild | None = None
         self._pending: set[str] = set()
         self._cache = DerivedCache()
+        # The cache forgets what a good build and the findings after it did not use, once
+        # both have run (the findings follow the rebuild).
+        self._prune_due = False
 
     def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
         """Bring the build up to date; `None` (or no good build yet) means a full rebuild."""
+        if self._prune_due:  # no one asked for the findings of the last good build
+            self._cache.prune()
+            self._prune_due = False
         if changed is not None:
             self._pending.update(changed)
         if changed is not None and self.current is not None:
@@ -239,8 +248,21 @@ class IncrementalBuilder:
         if build is not None:
             self.current = build
             self._pending.clear()
-            self._cache.prune()
+            self._prune_due = True
         return outcome
+
+    def findings(self) -> list[Diagnostic]:
+        """The quality findings of the current build's pages (qa.py), worked out anew for the
+        whole site, since a page's findings also depend on its original and servers.yaml;
+        unchanged pages are answered from the cache. Apart from `rebuild`, so the preview can
+        send the reload first: the findings are only warnings, and never stop a rebuild."""
+        if self.current is None:
+            return []
+        found = quality_findings(self.current.site, self._cache)
+        if self._prune_due:
+            self._cache.prune()
+            self._prune_due = False
+        return found
 
     def _full(self) -> tuple[SiteBuild | None, Outcome]:
         started = time.perf_counter()

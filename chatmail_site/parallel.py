@@ -17,7 +17,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from .errors import Diagnostic, Diagnostics
 from .markdown import RenderedMarkdown
@@ -34,11 +35,21 @@ RUNS_PER_WORKER = 8
 Rendered = tuple[dict[str, bytes], dict[str, frozenset[str]]]
 Advance = Callable[[int], None]
 
+
+@dataclass(frozen=True)
+class SideTask:
+    """Work for one pool worker beside the rendering: `run` there, `receive` its result here."""
+
+    run: Callable[[], Any]
+    receive: Callable[[Any], None]
+
+
 # The work of the current pool, set in the parent just before the fork so workers inherit it.
 _renderer: PageRenderer | None = None
 _pages: Sequence[Page] = ()
 _items: Sequence[RenderItem] = ()
 _render: Callable[[PageRenderer, Sequence[RenderItem]], Rendered] | None = None
+_side_task: SideTask | None = None
 
 
 def available_cores() -> int:
@@ -62,8 +73,13 @@ def render_in_pool(
     jobs: int,
     render: Callable[[PageRenderer, Sequence[RenderItem]], Rendered],
     advance: Advance | None = None,
+    side_task: SideTask | None = None,
 ) -> Rendered:
-    """Render `items` as `render(renderer, items)` would, on `jobs` processes."""
+    """Render `items` as `render(renderer, items)` would, on `jobs` processes.
+
+    `side_task` runs in one of the workers, first, while the others render: work that needs
+    no rendered page. Its result is handed to `side_task.receive` here."""
+    global _side_task
     global _renderer, _pages, _items, _render
     from .build import PagePlan
 
@@ -78,16 +94,25 @@ def render_in_pool(
                 renderer.diagnostics.extend(problems)
         files: dict[str, bytes] = {}
         dependencies: dict[str, frozenset[str]] = {}
+        _side_task = side_task
         with context.Pool(jobs) as pool:  # forked anew: the workers inherit every conversion
+            side = pool.apply_async(_run_side_task) if side_task is not None else None
             for (run_files, run_dependencies), problems in pool.imap(_render_run, _runs(len(items), jobs)):
                 files.update(run_files)
                 dependencies.update(run_dependencies)
                 renderer.diagnostics.extend(problems)
                 if advance is not None:
                     advance(len(run_files))
+            if side is not None and side_task is not None:
+                side_task.receive(side.get())
         return files, dependencies
     finally:
-        _renderer, _pages, _items, _render = None, (), (), None
+        _renderer, _pages, _items, _render, _side_task = None, (), (), None, None
+
+
+def _run_side_task() -> Any:
+    assert _side_task is not None, "only called in a pool worker"
+    return _side_task.run()
 
 
 def _runs(count: int, jobs: int) -> list[tuple[int, int]]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -253,3 +254,54 @@ def _display(path: Path, site_dir: Path) -> str:
         return path.relative_to(site_dir).as_posix()
     except ValueError:
         return str(path)
+
+
+# Lines git writes around both sides of a merge it could not do by itself.
+CONFLICT_START = re.compile(rb"^<{7}(?: |$)", re.MULTILINE)
+CONFLICT_LINE = re.compile(rb"^(?:<{7}|\|{7}|={7}|>{7})(?: |$)")
+# Files that are not text; a marker cannot be in them.
+BINARY_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".ico", ".avif", ".woff", ".woff2", ".ttf", ".otf", ".eot"}
+    | {".pdf", ".zip", ".gz", ".xz", ".mo", ".mp4", ".webm"}
+)
+
+
+def check_conflict_markers(
+    site_dir: Path, diagnostics: Diagnostics, names: Iterable[str] | None = None
+) -> None:
+    """An error at each merge-conflict marker line (<<<<<<<, =======, >>>>>>>) of a source file.
+
+    Such a file holds both sides of a merge: its page would show both, and the relay's own
+    deploy refuses it. `names` (site-relative) limits the check to some files; by default
+    site.yaml and every file under the source folders are read.
+    """
+    paths = [site_dir / name for name in names] if names is not None else _source_files(site_dir)
+    for path in paths:
+        if path.suffix.lower() in BINARY_SUFFIXES or not path.is_file() or path.is_symlink():
+            continue
+        try:
+            if path.stat().st_size > MAX_SOURCE_FILE_BYTES:
+                continue  # refused by the source-tree check already
+            data = path.read_bytes()
+        except OSError:
+            continue  # the stage that needs the file reports why it cannot be read
+        if not CONFLICT_START.search(data) or b"\0" in data[:1024]:
+            continue
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            if CONFLICT_LINE.match(line.rstrip(b"\r")):
+                diagnostics.error(
+                    _display(path, site_dir),
+                    number,
+                    f"a merge-conflict marker `{line[:7].decode()}`: "
+                    "this file still holds both sides of a merge",
+                    "keep the text that is right, and delete the lines <<<<<<<, ======= and >>>>>>>",
+                )
+
+
+def _source_files(site_dir: Path) -> list[Path]:
+    files = [site_dir / "site.yaml"]
+    for folder in SOURCE_FOLDERS:
+        top = site_dir / folder
+        if top.is_dir() and not top.is_symlink():
+            files.extend(path for path in _walk(top) if path.is_file())
+    return files

@@ -14,6 +14,7 @@ diagnostics over it, `ok` clears them.
 
 from __future__ import annotations
 
+import dataclasses
 import mimetypes
 import queue
 import socket
@@ -74,7 +75,29 @@ RELOAD_SCRIPT = """\
     overlay.append(heading, details);
     document.body.append(overlay);
   };
+  // The quality findings of the page just saved: a panel at the bottom that hides nothing.
+  const findingsId = "chatmail-site-findings";
+  const showFindings = (text) => {
+    document.getElementById(findingsId)?.remove();
+    if (!text) return;
+    const panel = document.createElement("aside");
+    panel.id = findingsId;
+    panel.setAttribute("role", "status");
+    panel.style.cssText = "position:fixed;left:0;right:0;bottom:0;z-index:2147483646;max-height:40vh;" +
+      "overflow:auto;margin:0;padding:.75rem 1rem;background:#fff6cc;color:#1a1a1a;" +
+      "border-top:2px solid #b38f00;font:13px/1.45 monospace;white-space:pre-wrap";
+    const close = document.createElement("button");
+    close.textContent = "×";
+    close.setAttribute("aria-label", "Close");
+    close.style.float = "right";
+    close.addEventListener("click", () => panel.remove());
+    const details = document.createElement("div");
+    details.textContent = text;
+    panel.append(close, details);
+    document.body.append(panel);
+  };
   const events = new EventSource("/__chatmail_site/events");
+  events.addEventListener("findings", (event) => showFindings(event.data));
   events.addEventListener("reload", () => location.reload());
   events.addEventListener("ok", clear);
   // A lost connection also fires "error", without data; only the build's errors carry text.
@@ -156,6 +179,7 @@ class PreviewState:
     files: MappingProxyType[str, bytes] = field(default_factory=lambda: MappingProxyType({}))
     default_language: str = "en"
     errors: str = ""  # formatted diagnostics of the latest rebuild when it failed
+    findings: str = ""  # formatted warnings of the files the latest rebuild was for
 
 
 class Preview:
@@ -169,7 +193,10 @@ class Preview:
         self._rebuild_lock = threading.Lock()
 
     def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
-        """Rebuild (in full when `changed` is None), report in the terminal and the browser."""
+        """Rebuild (in full when `changed` is None), report in the terminal and the browser.
+
+        The quality findings of the saved files follow the reload: worked out after it, they
+        add nothing to the time until the page shows the change."""
         changed = None if changed is None else sorted(changed)
         with self._rebuild_lock:
             outcome = self.builder.rebuild(changed)
@@ -180,12 +207,23 @@ class Preview:
             if current is not None:
                 files = MappingProxyType(dict(current.files))
             language = current.site.config.default_language if current else self.state.default_language
-            self.state = PreviewState(files, language, "" if outcome.ok else errors)
-        if outcome.ok:
-            self.hub.publish(Event("ok"), Event("reload"))
-        else:
-            self.hub.publish(Event("error", format_diagnostics(outcome.diagnostics)))
+            self.state = PreviewState(files, language, "" if outcome.ok else errors, self.state.findings)
+            if outcome.ok:
+                self.hub.publish(Event("ok"), Event("reload"))
+                self._publish_findings(changed or ())
+            else:
+                self.hub.publish(Event("error", format_diagnostics(outcome.diagnostics)))
         return outcome
+
+    def _publish_findings(self, changed: Iterable[str]) -> None:
+        """Show the findings of the saved files: in the terminal, and in every open tab (a tab
+        that connects later gets them from the state)."""
+        shown = _warnings_of(self.builder.findings(), changed)
+        if shown:
+            print(format_diagnostics(shown), file=self.log, flush=True)
+        findings = format_diagnostics(shown)
+        self.state = dataclasses.replace(self.state, findings=findings)
+        self.hub.publish(Event("findings", findings))
 
     def _report(self, outcome: Outcome, changed: list[str] | None) -> None:
         shown = [
@@ -202,6 +240,12 @@ class Preview:
             file=self.log,
             flush=True,
         )
+
+
+def _warnings_of(diagnostics: Iterable[Diagnostic], changed: Iterable[str]) -> list[Diagnostic]:
+    """The warnings about the files just saved: what the translator editing them should see."""
+    saved = set(changed)
+    return [d for d in diagnostics if d.severity is Severity.WARNING and d.path in saved]
 
 
 # ---- HTTP ------------------------------------------------------------------------------
@@ -295,6 +339,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 self.wfile.write(b": connected\n\n")
                 if self.preview.state.errors:  # a tab opened after the error still shows it
                     self.wfile.write(Event("error", self.preview.state.errors).encode())
+                if self.preview.state.findings:  # so does a tab reloaded after a save
+                    self.wfile.write(Event("findings", self.preview.state.findings).encode())
                 self.wfile.flush()
                 self._forward(inbox)
             except (BrokenPipeError, ConnectionResetError):

@@ -16,12 +16,13 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from .content import ContentIndex, Page
+from .errors import Diagnostic
 
 SOURCE_HASH_KEY = "source_hash"
 SOURCE_HASH_LENGTH = 12
@@ -123,6 +124,7 @@ class Cell:
     path: str | None = None
     stamped: bool | None = None
     similarity: float | None = None
+    findings: tuple[Diagnostic, ...] = ()  # what the quality checks found on the page
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,10 @@ class SiteStatus:
         found = Counter(self.cells[(slug, lang)].state.value for slug in self.slugs)
         return {state.value: found.get(state.value, 0) for state in State}
 
+    def finding_count(self, lang: str) -> int:
+        """How many quality findings the language's pages have."""
+        return sum(len(self.cells[(slug, lang)].findings) for slug in self.slugs)
+
     def percent(self, lang: str) -> float:
         """Share of the site's pages that are current in this language (originals count)."""
         if not self.slugs:
@@ -149,15 +155,23 @@ class SiteStatus:
         return round(100 * done / len(self.slugs), 1)
 
 
-def site_status(languages: tuple[str, ...], content: ContentIndex) -> SiteStatus:
-    """The state of every page in every language of the site."""
+def site_status(
+    languages: tuple[str, ...], content: ContentIndex, findings: Iterable[Diagnostic] = ()
+) -> SiteStatus:
+    """The state of every page in every language of the site, with the quality findings
+    (qa.site_findings) of each page."""
     default = content.default_language
     slugs = tuple(content.slugs())
+    by_path: dict[str, list[Diagnostic]] = {}
+    for finding in findings:
+        by_path.setdefault(finding.path, []).append(finding)
     cells: dict[tuple[str, str], Cell] = {}
     for slug in slugs:
         original = content.get(slug, default)
         for lang in languages:
-            cells[(slug, lang)] = _cell(slug, lang, content.get(slug, lang), original, default)
+            cell = _cell(slug, lang, content.get(slug, lang), original, default)
+            found = tuple(sorted(by_path.get(cell.path or "", ()), key=lambda d: (d.line, d.message)))
+            cells[(slug, lang)] = replace(cell, findings=found) if found else cell
     return SiteStatus(default, languages, slugs, cells)
 
 
@@ -176,7 +190,12 @@ def status_json(status: SiteStatus) -> dict[str, Any]:
         "default_language": status.default_language,
         "copy_threshold": COPY_THRESHOLD,
         "languages": [
-            {"code": lang, "percent": status.percent(lang), "counts": status.counts(lang)}
+            {
+                "code": lang,
+                "percent": status.percent(lang),
+                "counts": status.counts(lang),
+                "findings": status.finding_count(lang),
+            }
             for lang in status.languages
         ],
         "pages": [
@@ -194,6 +213,10 @@ def _cell_json(cell: Cell) -> dict[str, Any]:
     if cell.stamped is not None:
         data["stamped"] = cell.stamped
         data["similarity"] = cell.similarity
+    data["findings"] = [
+        {"line": d.line, "severity": d.severity.value, "message": d.message, "hint": d.hint}
+        for d in cell.findings
+    ]
     return data
 
 
@@ -208,6 +231,7 @@ def format_matrix(status: SiteStatus) -> str:
     for slug in status.slugs:
         rows.append([slug, *(_cell_label(status.cell(slug, lang)) for lang in status.languages)])
     rows.append(["done", *(f"{status.percent(lang):g}%" for lang in status.languages)])
+    rows.append(["findings", *(str(status.finding_count(lang)) for lang in status.languages)])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = [
         "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -216,8 +240,16 @@ def format_matrix(status: SiteStatus) -> str:
         "outdated*: not stamped; once it matches the original, run `chatmail-site i18n stamp FILE`",
         "copy: nearly the same text as the original; translate it, or delete it to get the fallback page",
         "fallback: no translation yet; readers see the original with a notice",
+        "(N): the page has N findings of the quality checks, listed below",
     ]
-    return "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
+    findings = [
+        finding.format()
+        for slug in status.slugs
+        for lang in status.languages
+        for finding in status.cell(slug, lang).findings
+    ]
+    listed = "\n\n" + "\n".join(findings) if findings else ""
+    return "\n".join(lines) + "\n\n" + "\n".join(notes) + listed + "\n"
 
 
 def format_markdown_summary(status: SiteStatus) -> str:
@@ -226,17 +258,16 @@ def format_markdown_summary(status: SiteStatus) -> str:
     lines = [
         "## Translation status",
         "",
-        "| language | done | " + " | ".join(states) + " |",
-        "|---|---:|" + "---:|" * len(states),
+        "| language | done | " + " | ".join(states) + " | findings |",
+        "|---|---:|" + "---:|" * (len(states) + 1),
     ]
     for lang in status.languages:
         counts = status.counts(lang)
         cells = " | ".join(str(counts[state]) for state in states)
-        lines.append(f"| {lang} | {status.percent(lang):g}% | {cells} |")
+        lines.append(f"| {lang} | {status.percent(lang):g}% | {cells} | {status.finding_count(lang)} |")
     return "\n".join(lines) + "\n"
 
 
 def _cell_label(cell: Cell) -> str:
-    if cell.state is State.OUTDATED and cell.stamped is False:
-        return "outdated*"
-    return cell.state.value
+    label = "outdated*" if cell.state is State.OUTDATED and cell.stamped is False else cell.state.value
+    return f"{label}({len(cell.findings)})" if cell.findings else label
