@@ -508,10 +508,11 @@ def _relay_list_findings(
     not_in_file = [known.get(host, host) for host in hosts if host not in known]
     not_here = [known[host] for host in directory.listed if host not in hosts]
     parts = [f"this page lists {len(hosts)} relays by hand (lines {first}–{last})"]
+    # Every name, however many: each one is a relay to add to servers.yaml or to list here.
     if not_in_file:
-        parts.append(f"content/servers.yaml lacks {_names(not_in_file)}")
+        parts.append(f"content/servers.yaml lacks {', '.join(sorted(not_in_file))}")
     if not_here:
-        parts.append(f"the page lacks {_names(not_here)} of content/servers.yaml")
+        parts.append(f"the page lacks {', '.join(sorted(not_here))} of content/servers.yaml")
     hint = (
         "replace the list with a line `{% relays %}`: it shows every relay of content/servers.yaml, "
         "with its page and QR code, in every language; add a relay that is missing to servers.yaml"
