@@ -376,7 +376,7 @@ def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
     """
     try:
         document = json.loads((cache_dir / STATE_FILE).read_text(encoding="utf-8"))
-        if document.get("format") != CACHE_FORMAT:
+        if not _well_formed(document):
             return None
         depsets = [tuple(inputs) for inputs in document["depsets"]]
         outputs: dict[str, list[Any]] = document["outputs"]
@@ -391,8 +391,41 @@ def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:
             diagnostics=tuple(Diagnostic.from_dict(d) for d in document["diagnostics"]),
             derived=document["derived"],
         )
-    except (OSError, ValueError, KeyError, IndexError, TypeError):
+    except (OSError, ValueError, KeyError, IndexError, TypeError, RecursionError):
         return None
+
+
+# The type of each field of the state file, checked before any is used: the file lies
+# next to the output, where anything (an editor, a disk error) may have changed it.
+_STATE_FIELDS: dict[str, type] = {
+    "environment": str,
+    "site_digest": str,
+    "inputs": dict,
+    "depsets": list,
+    "outputs": dict,
+    "stamps": dict,
+    "diagnostics": list,
+    "derived": dict,
+}
+
+
+def _well_formed(document: Any) -> bool:
+    """True when the state file has this format's shape down to the entries it iterates."""
+    if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+        return False
+    if not all(isinstance(document.get(name), kind) for name, kind in _STATE_FIELDS.items()):
+        return False
+    nested = (
+        all(isinstance(inputs, list) for inputs in document["depsets"])
+        and all(isinstance(entry, list) and len(entry) == 2 for entry in document["outputs"].values())
+        and all(isinstance(stamp, list) for stamp in document["stamps"].values())
+        and all(isinstance(item, dict) for item in document["diagnostics"])
+        and all(
+            isinstance(entries, list) and all(isinstance(e, list) and len(e) == 2 for e in entries)
+            for entries in document["derived"].values()
+        )
+    )
+    return nested
 
 
 def _shown(value: Iterable[Any] | None) -> ShownCheck:

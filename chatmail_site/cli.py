@@ -12,20 +12,21 @@ from . import __version__
 from .build import BuildResult, build_site
 from .buildcache import cache_dir_for, load_previous, remove_cache, save_build_records
 from .check import base_path_of, check_links, read_output
-from .config import load_config
+from .config import base_url_problem, load_config
 from .deploy import DEPLOY_SUFFIX
-from .errors import Diagnostics
+from .errors import Diagnostics, ExitCode, escape_control, print_diagnostics
+from .i18n import source_date_problem
 from .i18n_commands import register_commands as register_translation_commands
 from .output import OutputError, check_output_location, check_owned, remove_output, write_atomically
 from .parallel import available_cores
 from .progress import progress_bar
 from .relay_import import import_www
-from .report import build_report, github_annotations, read_report, write_report
+from .report import MalformedReport, build_report, github_annotations, read_report, write_report
 from .serve import serve
 
-EXIT_OK = 0
-EXIT_CONTENT_ERROR = 1
-EXIT_USAGE = 2
+EXIT_OK = ExitCode.OK
+EXIT_CONTENT_ERROR = ExitCode.CONTENT_ERROR
+EXIT_USAGE = ExitCode.USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -36,8 +37,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     site_dir = Path(args.site)
     if not site_dir.is_dir():
-        print(f"chatmail-site: error: the site folder {site_dir} does not exist", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(f"the site folder {site_dir} does not exist")
+    date_problem = source_date_problem()
+    if date_problem:
+        return usage_error(date_problem)
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -148,9 +151,10 @@ def write_output(out_dir: Path, files: dict[str, bytes], deploy_files: dict[str,
         remove_output(deploy_dir)  # the site no longer fronts a relay
 
 
-def print_diagnostics(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics.sorted():
-        print(diagnostic.format(), file=sys.stderr)
+def usage_error(message: str) -> int:
+    """Say what is wrong with how the command was used (the text escaped like a diagnostic)."""
+    print(f"chatmail-site: error: {escape_control(message)}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def positive_int(text: str) -> int:
@@ -161,6 +165,9 @@ def positive_int(text: str) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    problem = base_url_problem(args.base_url) if args.base_url is not None else None
+    if problem:
+        return usage_error(f"--base-url: {problem}")
     out_dir = output_dir(args)
     cache_dir = cache_dir_for(out_dir)
     try:
@@ -171,8 +178,9 @@ def run_build(args: argparse.Namespace) -> int:
             remove_output(deploy_dir_for(out_dir))
             remove_cache(cache_dir)
     except OutputError as exc:
-        print(f"chatmail-site: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return usage_error(str(exc))
+    except OSError as exc:  # a read-only or busy output folder: nothing was built yet
+        return usage_error(f"cannot remove {exc.filename or out_dir}: {exc.strerror}")
     previous = None if args.no_cache else load_previous(cache_dir, out_dir)
     result = build_site(
         Path(args.site),
@@ -189,11 +197,9 @@ def run_build(args: argparse.Namespace) -> int:
         try:
             write_output(out_dir, result.files, result.deploy_files)
         except OutputError as exc:
-            print(f"chatmail-site: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(str(exc))
         except OSError as exc:  # a full disk or a read-only folder: the previous output stays
-            print(f"chatmail-site: error: cannot write {output_dir(args)}: {exc.strerror}", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(f"cannot write {output_dir(args)}: {exc.strerror}")
         if result.records is not None and not args.no_cache:
             save_build_records(cache_dir, out_dir, result.records, result.files)
     elapsed = time.perf_counter() - started
@@ -214,9 +220,10 @@ def run_build(args: argparse.Namespace) -> int:
 def run_annotate(args: argparse.Namespace) -> int:
     try:
         report = read_report(Path(args.report))
-    except (OSError, ValueError) as exc:
-        print(f"chatmail-site: error: cannot read the report {args.report}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    except OSError as exc:
+        return usage_error(f"cannot read the report {args.report}: {exc.strerror}")
+    except MalformedReport as exc:
+        return usage_error(f"{args.report} is not a report of `chatmail-site build --report`: {exc}")
     for line in github_annotations(report):
         print(line)
     return EXIT_OK
@@ -230,8 +237,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.out:
         out_dir = Path(args.out)
         if not out_dir.is_dir():
-            print(f"chatmail-site: error: the output folder {out_dir} does not exist", file=sys.stderr)
-            return EXIT_USAGE
+            return usage_error(f"the output folder {out_dir} does not exist")
         files = read_output(out_dir)
     else:
         result = build_site(site_dir)

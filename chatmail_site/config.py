@@ -230,18 +230,31 @@ def _is_web_address(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
+BASE_URL_HINT = "write it like https://example.org/ or https://example.org/chatmail/"
+
+
+def base_url_problem(value: str) -> str | None:
+    """Why `value` cannot be the site's published address, or None when it can.
+
+    The address is written into robots.txt, the sitemap and every page's head, so it must be
+    one plain URL: a line break or space in it would add a line to robots.txt (`Disallow: /`)
+    or a second value to a link.
+    """
+    if any(character.isspace() or not character.isprintable() for character in value):
+        return f"`{value.strip()}` holds a space, line break or control character: it is not one address"
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        return f"`{value}` is not a web address"
+    return None
+
+
 def _base_url(data: LineDict, path: Path, diagnostics: Diagnostics) -> str | None:
     value = expect_text(data, "base_url", str(path), diagnostics)
     if value is None:
         return None
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        diagnostics.error(
-            path,
-            data.line_of("base_url"),
-            f"`{value}` is not a web address",
-            "write it like https://example.org/ or https://example.org/chatmail/",
-        )
+    problem = base_url_problem(value)
+    if problem:
+        diagnostics.error(path, data.line_of("base_url"), problem, BASE_URL_HINT)
         return None
     return normalise_base_url(value)
 
@@ -299,7 +312,19 @@ def _languages(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnost
             diagnostics.error(
                 path, 0, "the site has no language folders", "create content/en/ and put a page in it"
             )
-        return found
+        distinct: list[str] = []
+        for tag in found:
+            same = _same_but_case(tag, distinct)
+            if same is None:
+                distinct.append(tag)
+                continue
+            diagnostics.error(
+                f"content/{tag}",
+                0,
+                f"the folders content/{tag} and content/{same} differ only in upper and lower case",
+                "merge them into one folder: they are one folder on macOS and Windows",
+            )
+        return distinct
     value = data["languages"]
     if not isinstance(value, LineList) or not value:
         diagnostics.error(
@@ -322,9 +347,21 @@ def _languages(site_dir: Path, data: LineDict, path: Path, diagnostics: Diagnost
             )
         elif tag in result:
             diagnostics.warning(path, line, f"`{tag}` is listed twice", "remove one of them")
+        elif (same := _same_but_case(tag, result)) is not None:
+            # Folders named `en` and `EN` are one folder on macOS and Windows.
+            diagnostics.error(
+                path,
+                line,
+                f"`{tag}` and `{same}` differ only in upper and lower case",
+                f"list the language once, as `{same}`",
+            )
         else:
             result.append(tag)
     return result
+
+
+def _same_but_case(tag: str, tags: list[str]) -> str | None:
+    return next((other for other in tags if other.casefold() == tag.casefold()), None)
 
 
 def bundled_dir(name: str) -> Path:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from frontmatter import YAMLHandler
 
-from .errors import Diagnostics, decode_utf8
+from .errors import (
+    CONTROL_CHARACTER_HINT,
+    Diagnostics,
+    control_character_problem,
+    decode_utf8,
+    find_control_character,
+    without_control_characters,
+)
 from .safety import SourceProblem, read_source
 from .yamlutil import LineDict, describe_type, load_yaml
 
@@ -48,7 +55,15 @@ def read_page_text(path: Path, display: str, diagnostics: Diagnostics) -> str | 
             "pages must be plain Markdown text",
         )
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    position = find_control_character(text)
+    if position is not None:
+        # Reported once, at the first one; the page is still read (with the characters
+        # replaced), so its other problems are reported in the same run.
+        problem = control_character_problem(text)
+        diagnostics.error(display, text.count("\n", 0, position) + 1, f"{problem}", CONTROL_CHARACTER_HINT)
+        text = without_control_characters(text)
+    return text
 
 
 def split_front_matter(text: str, display: str, diagnostics: Diagnostics) -> SplitPage | None:

@@ -265,9 +265,36 @@ def bundled_locales_dir() -> Path:
     return installed if installed.is_dir() else package.parent / "locales"
 
 
+SOURCE_DATE_VARIABLE = "SOURCE_DATE_EPOCH"
+
+
+def source_date() -> datetime | None:
+    """The moment SOURCE_DATE_EPOCH names, or None when it is unset or unusable.
+
+    The command line refuses an unusable value before any command runs (see
+    `source_date_problem`); here it only must not crash a build started another way.
+    """
+    epoch = os.environ.get(SOURCE_DATE_VARIABLE, "").strip()
+    if not epoch.isascii() or not epoch.isdigit() or len(epoch) > 12:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    except (ValueError, OverflowError, OSError):  # beyond the year 9999
+        return None
+
+
+def source_date_problem() -> str | None:
+    """Why SOURCE_DATE_EPOCH cannot be used, or None when it is unset or usable."""
+    if os.environ.get(SOURCE_DATE_VARIABLE, "").strip() == "" or source_date() is not None:
+        return None
+    value = os.environ[SOURCE_DATE_VARIABLE]
+    return (
+        f"{SOURCE_DATE_VARIABLE}={value[:40]!r} is not a time this tool can use: it must be "
+        "whole seconds since 1970, before the year 10000"
+    )
+
+
 def build_date() -> date:
     """The build's "today": the day of SOURCE_DATE_EPOCH when set, so rebuilds are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
-    return date.today()
+    moment = source_date()
+    return moment.date() if moment is not None else date.today()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -25,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from . import __version__, qa, relays_render
 from .config import SiteConfig, bundled_dir, load_config
 from .content import display_path, load_content
-from .errors import Diagnostics
+from .errors import Diagnostics, ExitCode, print_diagnostics
 from .front_matter import read_page_text, split_front_matter
 from .i18n import (
     babel_locale_name,
@@ -37,6 +36,7 @@ from .i18n import (
     parse_locale,
     plural_forms_usable,
     read_catalog,
+    source_date,
 )
 from .plural_forms import (
     accepted_plural_forms,
@@ -55,8 +55,6 @@ from .status import (
     source_hash,
 )
 
-EXIT_OK = 0  # the same exit codes as every other command (see cli.py)
-EXIT_FAILED = 1
 TEMPLATE_NAME = "messages.pot"
 JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
 JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
@@ -121,10 +119,7 @@ def extract_messages(config: SiteConfig) -> Catalog:
 
 def release_date() -> datetime:
     """Now, or SOURCE_DATE_EPOCH when set, so regenerated catalogs are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), UTC)
-    return datetime.now(UTC)
+    return source_date() or datetime.now(UTC)
 
 
 def message_keys(catalog: Catalog) -> set[tuple[str, str | None]]:
@@ -536,7 +531,7 @@ def register_commands(commands: argparse._SubParsersAction, add_site_option: Cal
 def _load(args: argparse.Namespace, diagnostics: Diagnostics) -> SiteConfig | None:
     config = load_config(Path(args.site), diagnostics)
     if config is None:
-        _print_diagnostics(diagnostics)
+        print_diagnostics(diagnostics)
     return config
 
 
@@ -544,19 +539,19 @@ def run_i18n(args: argparse.Namespace) -> int:
     diagnostics = Diagnostics()
     config = _load(args, diagnostics)
     if config is None:
-        return EXIT_FAILED
+        return ExitCode.CONTENT_ERROR
     report = I18N_ACTIONS[args.action][1](config, diagnostics, args)
     for line in report:
         print(line)
-    _print_diagnostics(diagnostics)
-    return EXIT_FAILED if diagnostics.errors else EXIT_OK
+    print_diagnostics(diagnostics)
+    return ExitCode.CONTENT_ERROR if diagnostics.errors else ExitCode.OK
 
 
 def run_status(args: argparse.Namespace) -> int:
     diagnostics = Diagnostics()
     config = _load(args, diagnostics)
     if config is None:
-        return EXIT_FAILED
+        return ExitCode.CONTENT_ERROR
     content = load_content(config, diagnostics)
     relays = relays_render.load_relays(config, diagnostics, today=build_date())
     findings = qa.site_findings(content, relays, config.languages)
@@ -567,9 +562,4 @@ def run_status(args: argparse.Namespace) -> int:
         sys.stdout.write(format_markdown_summary(status))
     else:
         sys.stdout.write(format_matrix(status))
-    return EXIT_OK
-
-
-def _print_diagnostics(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics.sorted():
-        print(diagnostic.format(), file=sys.stderr)
+    return ExitCode.OK

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from .domainname import InvalidDomain, is_ipv4_address, is_self_signed_host, normalize_relay_host
-from .errors import Diagnostics, decode_utf8
+from .errors import (
+    CONTROL_CHARACTER_HINT,
+    Diagnostics,
+    control_character_problem,
+    decode_utf8,
+    number_problem,
+)
 from .safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, read_source
 
 SECTION = "params"
@@ -132,10 +138,17 @@ def _positive_int(key: str, raw: str) -> int:
             f"`{key}` must be a whole number, not `{value}`",
             _comment_hint(value) or f"for example `{key} = 10`",
         )
+    _check_digits(key, value)
     number = int(value)
     if number < 1:
         raise _BadValue(f"`{key}` must be at least 1, not {number}", "use a positive whole number")
     return number
+
+
+def _check_digits(key: str, written: str) -> None:
+    problem = number_problem(written)
+    if problem:
+        raise _BadValue(f"`{key}`: {problem}", "no relay needs a limit this large; check the value")
 
 
 def _size(key: str, raw: str) -> tuple[int, str]:
@@ -148,6 +161,7 @@ def _size(key: str, raw: str) -> tuple[int, str]:
             or "write a whole number of megabytes, optionally followed by M or G; "
             "the relay reads no other unit",
         )
+    _check_digits(key, match.group(1))
     number = int(match.group(1)) * _SIZE_UNITS[match.group(2).upper()]
     if number < 1:
         raise _BadValue(f"`{key}` must be larger than zero", "for example `500M` or `1G`")
@@ -160,6 +174,7 @@ def _decimal(key: str, raw: str) -> float:
         raise _BadValue(
             f"`{key}` must be a number, not `{value}`", _comment_hint(value) or f"for example `{key} = 5`"
         )
+    _check_digits(key, value)
     return float(value)
 
 
@@ -398,6 +413,7 @@ def _read_values(
         if key not in params:
             continue
         try:
+            _check_characters(params[key])
             value = reader(key, params[key])
         except _BadValue as problem:
             diagnostics.error(path, layout.line_of(key), problem.message, problem.hint)
@@ -408,6 +424,13 @@ def _read_values(
         elif key in _KEPT_FIELDS:
             values[key] = value
     return values if ok else None
+
+
+def _check_characters(raw: str) -> None:
+    # A value reaches the relay's pages as it is written; the same policy as for all site text.
+    problem = control_character_problem(raw)
+    if problem:
+        raise _BadValue(problem, CONTROL_CHARACTER_HINT)
 
 
 def _check_lengths(path: Path, values: dict[str, Any], layout: _Layout, diagnostics: Diagnostics) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import Diagnostic, Severity
+from .errors import Diagnostic, Diagnostics, Severity, workflow_command
 
 REPORT_FORMAT = 1
 
@@ -22,7 +22,7 @@ def build_report(
     succeeded: bool,
 ) -> dict[str, Any]:
     """Everything CI needs to know about one build, as plain JSON-ready data."""
-    items = sorted(set(diagnostics), key=lambda d: (d.path, d.line, d.severity.value, d.message))
+    items = Diagnostics(list(diagnostics)).sorted()
     return {
         "format": REPORT_FORMAT,
         "tool": {"name": "chatmail-site", "version": __version__},
@@ -52,20 +52,51 @@ def github_annotations(report: dict[str, Any]) -> list[str]:
     for item in report["diagnostics"]:
         level = "error" if item["severity"] == "error" or report["strict"] else "warning"
         message = item["message"] + (f" (hint: {item['hint']})" if item["hint"] else "")
-        location = f"file={_escape_property(item['path'])}"
-        if item["line"]:
-            location += f",line={item['line']}"
-        lines.append(f"::{level} {location},title=chatmail-site::{_escape_data(message)}")
+        lines.append(workflow_command(level, item["path"], item["line"], message))
     return lines
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+class MalformedReport(ValueError):
+    """A report file that `build --report` did not write, or that was edited since."""
 
 
 def read_report(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """A report as `github_annotations` needs it; MalformedReport names what does not fit."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise MalformedReport("it is not UTF-8 text") from None
+    except json.JSONDecodeError as problem:
+        raise MalformedReport(f"it is not JSON ({problem.msg} at line {problem.lineno})") from None
+    except RecursionError:
+        raise MalformedReport("it is nested too deeply") from None
+    if not isinstance(report, dict):
+        raise MalformedReport("it is not a JSON object")
+    strict = report.get("strict", False)
+    items = report.get("diagnostics")
+    if not isinstance(strict, bool) or not isinstance(items, list):
+        raise MalformedReport("it has no `diagnostics` list (or `strict` is not true/false)")
+    return {"strict": strict, "diagnostics": [_report_item(index, item) for index, item in enumerate(items)]}
+
+
+def _report_item(index: int, item: Any) -> dict[str, Any]:
+    fields = (
+        isinstance(item, dict)
+        and isinstance(item.get("path"), str)
+        and isinstance(item.get("message"), str)
+        and isinstance(item.get("hint", ""), str)
+        and item.get("severity") in (Severity.ERROR.value, Severity.WARNING.value)
+        and type(item.get("line", 0)) is int
+        and item.get("line", 0) >= 0
+    )
+    if not fields:
+        raise MalformedReport(
+            f"diagnostic {index + 1} needs a path, a line, an error/warning severity and a message"
+        )
+    return {
+        "path": item["path"],
+        "line": item.get("line", 0),
+        "severity": item["severity"],
+        "message": item["message"],
+        "hint": item.get("hint", ""),
+    }

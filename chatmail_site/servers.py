@@ -524,7 +524,7 @@ def _parse_since(entry: LineDict, path: str, diagnostics: Diagnostics, today: da
     if text is None:
         return None
     match = _YEAR_MONTH.fullmatch(text.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
         diagnostics.error(
             path, line, f"`since: {text}` is not a year and month", "write it as YYYY-MM, e.g. since: 2024-01"
         )

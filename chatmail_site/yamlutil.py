@@ -12,7 +12,13 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostics
+from .errors import (
+    CONTROL_CHARACTER_HINT,
+    Diagnostics,
+    control_character_problem,
+    number_problem,
+    without_control_characters,
+)
 
 
 class LineDict(dict):
@@ -37,10 +43,43 @@ class LineList(list):
 
 
 class _LineConstructor(yaml.constructor.SafeConstructor):
-    """SafeConstructor that records lines and rejects duplicate keys."""
+    """SafeConstructor that records lines, rejects duplicate keys, and holds every value to
+    the control-character policy and the bound on numbers.
+
+    A value that breaks a rule is noted in `problems` (line, message, hint) and kept as its
+    raw text, so the rest of the file is still read and every problem is reported at once.
+    """
 
     line_offset = 0
     duplicate_keys: list[tuple[Any, int]]
+    problems: list[tuple[int, str, str]]
+
+    def _line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.line_offset
+
+    def construct_yaml_str(self, node: yaml.ScalarNode) -> str:
+        value = super().construct_yaml_str(node)
+        problem = control_character_problem(value)
+        if problem:
+            self.problems.append((self._line(node), problem, CONTROL_CHARACTER_HINT))
+            return without_control_characters(value)
+        return value
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int | str:
+        problem = number_problem(node.value)
+        if problem:
+            self.problems.append((self._line(node), problem, 'if it is meant as text, put it in quotes: "…"'))
+            return node.value
+        return super().construct_yaml_int(node)
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError):  # a date the calendar does not have: 0000-01-01
+            self.problems.append(
+                (self._line(node), f"`{node.value}` is not a real date", "check the year, month and day")
+            )
+            return node.value
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> LineDict:
         self.flatten_mapping(node)
@@ -70,6 +109,9 @@ class _LineConstructor(yaml.constructor.SafeConstructor):
 
 _LineConstructor.add_constructor("tag:yaml.org,2002:map", _LineConstructor.construct_mapping)
 _LineConstructor.add_constructor("tag:yaml.org,2002:seq", _LineConstructor.construct_sequence)
+_LineConstructor.add_constructor("tag:yaml.org,2002:str", _LineConstructor.construct_yaml_str)
+_LineConstructor.add_constructor("tag:yaml.org,2002:int", _LineConstructor.construct_yaml_int)
+_LineConstructor.add_constructor("tag:yaml.org,2002:timestamp", _LineConstructor.construct_yaml_timestamp)
 
 
 class _LineLoader(
@@ -135,7 +177,10 @@ if _FastParser is not None:
             yaml.resolver.Resolver.__init__(self)
 
 
-def _load_fast(text: str, first_line: int) -> tuple[Any, list[tuple[Any, int]]] | None:
+Problems = list[tuple[int, str, str]]
+
+
+def _load_fast(text: str, first_line: int) -> tuple[Any, list[tuple[Any, int]], Problems] | None:
     """Parse with libyaml when it is there and the text can hold no alias: the same data and
     lines, several times faster. None means "use the Python loader", which also words errors."""
     if _FastParser is None or not _plain_shape(text):
@@ -143,8 +188,9 @@ def _load_fast(text: str, first_line: int) -> tuple[Any, list[tuple[Any, int]]] 
     loader = _FastLineLoader(text)
     loader.line_offset = first_line - 1
     loader.duplicate_keys = []
+    loader.problems = []
     try:
-        return loader.get_single_data(), loader.duplicate_keys
+        return loader.get_single_data(), loader.duplicate_keys, loader.problems
     except (yaml.YAMLError, RecursionError, ValueError, TypeError):
         return None
     finally:
@@ -159,8 +205,8 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
     """
     fast = _load_fast(text, first_line)
     if fast is not None:
-        data, duplicate_keys = fast
-        _report_duplicates(duplicate_keys, path, diagnostics)
+        data, duplicate_keys, problems = fast
+        _report(duplicate_keys, problems, path, diagnostics)
         return data
     try:
         loader = _LineLoader(text)
@@ -172,6 +218,7 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
         return None
     loader.line_offset = first_line - 1
     loader.duplicate_keys = []
+    loader.problems = []
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
@@ -188,13 +235,17 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
         return None
     finally:
         loader.dispose()
-    _report_duplicates(loader.duplicate_keys, path, diagnostics)
+    _report(loader.duplicate_keys, loader.problems, path, diagnostics)
     return data
 
 
-def _report_duplicates(duplicate_keys: list[tuple[Any, int]], path: str, diagnostics: Diagnostics) -> None:
+def _report(
+    duplicate_keys: list[tuple[Any, int]], problems: Problems, path: str, diagnostics: Diagnostics
+) -> None:
     for key, line in duplicate_keys:
         diagnostics.error(path, line, f"the key `{key}` appears twice", "keep one of them")
+    for line, message, hint in problems:
+        diagnostics.error(path, line, message, hint)
 
 
 def _syntax_hint(problem: str) -> str:
