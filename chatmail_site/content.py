@@ -117,8 +117,8 @@ def _load_entry(
     if problem is not None:
         diagnostics.error(shown, 0, problem.message, problem.hint)
         return None
-    if path.name.startswith("."):
-        return None
+    if path.name.startswith(".") and not _hidden_page(path.name):
+        return None  # .DS_Store, editors' swap files: never meant as pages
     if path.is_dir() or path.suffix != ".md":
         diagnostics.warning(
             shown,
@@ -143,6 +143,14 @@ def _load_entry(
     return _validate_page(lang, slug, path, shown, split, diagnostics)
 
 
+def _hidden_page(name: str) -> bool:
+    """A dot file that looks like a page (`..md`, `.index.md`): said, not skipped silently.
+
+    Emacs' lock files (`.#index.md`) are the one kind of hidden .md file left alone.
+    """
+    return name.endswith(".md") and not name.startswith(".#")
+
+
 def _validate_page(
     lang: str, slug: str, path: Path, shown: str, split: SplitPage, diagnostics: Diagnostics
 ) -> tuple[Page, int] | None:
@@ -160,6 +168,8 @@ def _validate_page(
     page_lang = expect_text(meta, "lang", shown, diagnostics)
     if page_lang is None and "lang" not in meta:
         diagnostics.error(shown, meta.line, "the front matter has no `lang`", f"add the line `lang: {lang}`")
+    elif page_lang is None and meta["lang"] is None:  # `lang:`, `lang: ~` or `lang: null`
+        diagnostics.error(shown, meta.line_of("lang"), "`lang` is empty", f"write `lang: {lang}`")
     elif page_lang is not None and not is_language_tag(page_lang):
         diagnostics.error(
             shown,
@@ -179,6 +189,9 @@ def _validate_page(
     short_title = expect_text(meta, "short_title", shown, diagnostics)
     nav = _nav_position(meta, shown, diagnostics)
     aliases = _aliases(meta, shown, diagnostics)
+    if meta.get("source_hash") is not None:
+        # Read as text only to report a list, mapping or true/false; `i18n stamp` writes it.
+        expect_text(meta, "source_hash", shown, diagnostics)
     if len(diagnostics.errors) > errors_before:
         return None
     read = ("title", "short_title", "lang", "description", "nav", "aliases")

@@ -22,7 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
-from .errors import Diagnostics
+from .catalog_checks import po_syntax_problems, translation_problems
+from .errors import Diagnostics, decode_utf8
 from .plural_forms import PluralFormsError, parse_plural_forms
 from .po_outline import PoOutline, outline_po
 from .safety import MAX_DATA_FILE_BYTES, SourceProblem, read_source
@@ -75,27 +76,51 @@ def find_catalog(
     return None
 
 
+def read_po_text(path: Path, shown: str | Path, diagnostics: Diagnostics) -> str | None:
+    """A .po file's text, or None after reporting why it cannot be used as it is written.
+
+    Babel's reader is lenient where a translator's mistake should be seen (see
+    catalog_checks), so every line is checked first and each problem is an error at its line.
+    """
+    try:
+        data = read_source(path, MAX_DATA_FILE_BYTES, "split the catalog or remove obsolete entries")
+    except SourceProblem as problem:
+        diagnostics.error(shown, 0, problem.message, problem.hint)
+        return None
+    text = decode_utf8(data, shown, diagnostics)
+    if text is None:
+        return None
+    problems = po_syntax_problems(text)
+    for line, problem in problems:
+        diagnostics.error(shown, line, problem, PO_HINT)
+    return None if problems else text
+
+
+PO_HINT = "open it in Poedit to find the broken entry"
+
+
+def babel_error_line(problem: Exception) -> int:
+    """The 1-based line of a Babel parse error (Babel counts from 0), or 0 when it has none."""
+    line = getattr(problem, "lineno", None)
+    return line + 1 if isinstance(line, int) else 0
+
+
 def read_catalog(path: Path, tag: str, diagnostics: Diagnostics) -> Catalog | None:
     """Parse a .po file, reporting a broken one at its line instead of raising.
 
     The Plural-Forms header is judged before Babel reads the entries, because Babel sizes
     every plural entry by it; a catalog whose header cannot be used is not used at all.
     """
-    try:
-        data = read_source(path, MAX_DATA_FILE_BYTES, "split the catalog or remove obsolete entries")
-    except SourceProblem as problem:
-        diagnostics.error(path, 0, problem.message, problem.hint)
+    text = read_po_text(path, path, diagnostics)
+    if text is None:
         return None
-    outline = outline_po(data.decode("utf-8", "replace"))
+    outline = outline_po(text)
     if not plural_forms_usable(outline, path, diagnostics):
         return None
     try:
-        catalog = read_po(io.BytesIO(data), locale=babel_locale_name(tag), abort_invalid=True)
+        catalog = read_po(io.StringIO(text), locale=babel_locale_name(tag), abort_invalid=True)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
-        line = getattr(exc, "lineno", 0) or 0
-        diagnostics.error(
-            path, line, f"the catalog cannot be read: {exc}", "open it in Poedit to find the broken entry"
-        )
+        diagnostics.error(path, babel_error_line(exc), f"the catalog cannot be read: {exc}", PO_HINT)
         return None
     # What Babel made of the header is what the reader's pages use: it must parse as well.
     if not _usable(catalog.plural_forms, outline.header_line, path, diagnostics):
@@ -119,13 +144,14 @@ def _usable(value: str, line: int, path: str | Path, diagnostics: Diagnostics) -
     return True
 
 
-def drop_broken_translations(catalog: Catalog, path: Path, diagnostics: Diagnostics) -> None:
-    """Report and blank translations whose placeholders do not match their source string.
+def drop_broken_translations(catalog: Catalog, path: Path | str, diagnostics: Diagnostics) -> None:
+    """Report and blank translations that would not show their English text's values.
 
-    A translation that drops or renames `%(language)s` would make rendering fail; the reader
-    gets the English string instead, and the translator a message naming the entry.
+    A translation that drops or renames `%(language)s`, holds a stray `%` or a control
+    character is not used: the reader gets the English string instead, and the translator
+    a warning naming the entry.
     """
-    for message, problems in catalog.check():
+    for message, problems in translation_problems(catalog):
         for problem in problems:
             diagnostics.warning(
                 path,
@@ -133,7 +159,7 @@ def drop_broken_translations(catalog: Catalog, path: Path, diagnostics: Diagnost
                 f"the translation of {message.id!r} is not used: {problem}",
                 "keep every %(name)s placeholder of the English text, spelled exactly the same",
             )
-        message.string = ("", "") if message.pluralizable else ""
+        message.string = ("",) * len(message.string) if message.pluralizable else ""
 
 
 def compiled_mo(catalog: Catalog) -> bytes:

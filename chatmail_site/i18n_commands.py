@@ -22,11 +22,14 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.pofile import read_po, write_po
 
 from . import __version__, qa, relays_render
+from .catalog_checks import translation_problems
 from .config import SiteConfig, bundled_dir, load_config
 from .content import display_path, load_content
 from .errors import Diagnostics, ExitCode, print_diagnostics
 from .front_matter import read_page_text, split_front_matter
 from .i18n import (
+    PO_HINT,
+    babel_error_line,
     babel_locale_name,
     build_date,
     catalog_path,
@@ -36,6 +39,7 @@ from .i18n import (
     parse_locale,
     plural_forms_usable,
     read_catalog,
+    read_po_text,
     source_date,
 )
 from .plural_forms import (
@@ -312,7 +316,10 @@ def _check_catalog(
     config: SiteConfig, tag: str, path: Path, template: Catalog, diagnostics: Diagnostics
 ) -> Catalog | None:
     shown = display_path(config, path)
-    outline = outline_po(path.read_bytes().decode("utf-8", "replace"))
+    text = read_po_text(path, shown, diagnostics)
+    if text is None:
+        return None
+    outline = outline_po(text)
     if not plural_forms_usable(outline, shown, diagnostics):
         return None
     counts_agree = _check_plural_forms(outline, babel_locale_name(tag), shown, diagnostics)
@@ -320,7 +327,7 @@ def _check_catalog(
         # Entries with more forms than nplurals are reported on the header already.
         as_written = read_po_file(path, abort_invalid=counts_agree)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs
-        diagnostics.error(shown, getattr(exc, "lineno", 0) or 0, f"the catalog cannot be read: {exc}")
+        diagnostics.error(shown, babel_error_line(exc), f"the catalog cannot be read: {exc}", PO_HINT)
         return None
     expected = Catalog(locale=babel_locale_name(tag))
     if as_written.locale_identifier != expected.locale_identifier:
@@ -336,7 +343,7 @@ def _check_catalog(
         diagnostics.error(
             shown, 0, "the catalog is not updated to the template", "run `chatmail-site i18n update`"
         )
-    for message, problems in as_written.check():
+    for message, problems in translation_problems(as_written):
         for problem in problems:
             diagnostics.error(shown, message.lineno, f"the translation of {message.id!r}: {problem}")
     mo = path.with_suffix(".mo")
