@@ -35,7 +35,7 @@ from .safety import SourceTree, check_conflict_markers, check_source_tree, read_
 from .servers import Relay
 from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
 from .status import State, TranslationCheck, check_translation
-from .templates import Theme
+from .templates import TemplateProblem, Theme
 from .urls import (
     INDEX_SLUG,
     LocatedPage,
@@ -210,7 +210,10 @@ def load_site(
     assets = load_assets(config.content_dir, tree.files, functools.partial(display_path, config), diagnostics)
     if not tree.ok or config_failed:
         return None  # a refused entry or setting may be a template or a static file: no theme is made
-    return Site(config, content, languages, Theme(config), relays=relays, fronted=fronted, assets=assets)
+    theme = Theme(config)
+    if not theme.check(diagnostics):
+        return None
+    return Site(config, content, languages, theme, relays=relays, fronted=fronted, assets=assets)
 
 
 def _check_relay_folder_is_free(config: SiteConfig, content: ContentIndex, diagnostics: Diagnostics) -> None:
@@ -507,15 +510,19 @@ def build_site(
     renderer = PageRenderer(site, plan, page_problems, cache)
     items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reusable]
     checks = PageChecks(site, cache)
-    with progress(len(items)) if progress is not None else nullcontext(None) as advance:
-        rendered, dependencies = render_items(renderer, items, jobs, advance, checks.side_task())
-    diagnostics.extend(checks.findings())
-    pages: dict[str, bytes] = {output: Kept.read(path) for output, path in reusable.items()}
-    pages.update(rendered)
-    problems = list(dict.fromkeys(page_problems))
-    diagnostics.extend(problems)
-    renderer.diagnostics = diagnostics  # the site-wide files report with the build itself
-    files = finish_outputs(site, plan, renderer, pages, reuse.site_files if reuse is not None else None)
+    try:
+        with progress(len(items)) if progress is not None else nullcontext(None) as advance:
+            rendered, dependencies = render_items(renderer, items, jobs, advance, checks.side_task())
+        diagnostics.extend(checks.findings())
+        pages: dict[str, bytes] = {output: Kept.read(path) for output, path in reusable.items()}
+        pages.update(rendered)
+        problems = list(dict.fromkeys(page_problems))
+        diagnostics.extend(problems)
+        renderer.diagnostics = diagnostics  # the site-wide files report with the build itself
+        files = finish_outputs(site, plan, renderer, pages, reuse.site_files if reuse is not None else None)
+    except TemplateProblem as problem:  # a site's own template that fails when filled in
+        diagnostics.extend([problem.diagnostic])
+        return BuildResult({}, diagnostics, {}, timings)
     timings["render"] = time.perf_counter() - started - timings["load"]
     if previous is not None:  # reusable pages read what they read last time
         dependencies.update({output: frozenset(previous.dependencies[output]) for output in reusable})

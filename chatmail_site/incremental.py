@@ -152,6 +152,7 @@ def classify(site: Site, changed: Iterable[str]) -> Change:
             keys.add(name)
         elif len(parts) >= 4 and parts[0] == "themes" and parts[2] == "templates":
             theme = Theme(config)  # a fresh loader also sees new files that shadow others
+            theme.check(diagnostics)
             keys.add(template_key("/".join(parts[3:])))
         elif len(parts) == 3 and parts[0] == "content" and name.endswith(".md"):
             pages[(PurePosixPath(parts[2]).stem, parts[1])] = _reloaded_page(site, parts, diagnostics)

@@ -15,8 +15,10 @@ diagnostics over it, `ok` clears them.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import mimetypes
 import queue
+import re
 import socket
 import sys
 import threading
@@ -38,6 +40,7 @@ from watchdog.observers import Observer
 from .errors import Diagnostic, Severity
 from .incremental import IncrementalBuilder, Outcome
 from .negotiate import negotiate
+from .templates import TemplateProblem
 from .urls import INDEX_SLUG, not_found_output, output_of_url, page_of_output
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -53,6 +56,8 @@ WATCHED_FILES = frozenset({"site.yaml"})
 # and keeps the wait a small part of the time from saving to the reload.
 DEBOUNCE_SECONDS = 0.03
 KEEPALIVE_SECONDS = 10.0
+SOCKET_TIMEOUT_SECONDS = 2 * KEEPALIVE_SECONDS
+LISTEN_BACKLOG = 128
 
 # Built with DOM APIs only (textContent): diagnostics quote the author's text, never markup.
 RELOAD_SCRIPT = """\
@@ -126,6 +131,8 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic]) -> str:
 
 # ---- events ----------------------------------------------------------------------------
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -133,8 +140,11 @@ class Event:
     data: str = ""
 
     def encode(self) -> bytes:
-        lines = [f"event: {self.name}"] + [f"data: {line}" for line in (self.data or "").split("\n")]
-        return ("\n".join(lines) + "\n\n").encode("utf-8")
+        """The event in the stream's format. Every line break of the data (LF, CR or CRLF:
+        the stream ends a field at each of them) becomes a `data:` line of its own, so no
+        text can end the event early or start another one."""
+        lines = [f"event: {self.name}"] + [f"data: {line}" for line in _LINE_BREAK.split(self.data or "")]
+        return ("\n".join(lines) + "\n\n").encode("utf-8", "backslashreplace")
 
 
 class EventHub:
@@ -191,17 +201,21 @@ class Preview:
         self.state = PreviewState()
         self.log = log
         self._rebuild_lock = threading.Lock()
+        self._after_failure = False
 
     def rebuild(self, changed: Iterable[str] | None = None) -> Outcome:
         """Rebuild (in full when `changed` is None), report in the terminal and the browser.
 
         The quality findings of the saved files follow the reload: worked out after it, they
-        add nothing to the time until the page shows the change."""
-        changed = None if changed is None else sorted(changed)
+        add nothing to the time until the page shows the change. Whatever goes wrong, the
+        preview keeps serving the last good build, and the next save rebuilds again (in full,
+        since the failed rebuild may have left anything half done).
+        """
+        changed = None if changed is None or self._after_failure else sorted(changed)
         with self._rebuild_lock:
-            outcome = self.builder.rebuild(changed)
+            outcome = self._rebuild_safely(changed)
             self._report(outcome, changed)
-            current = self.builder.current
+            current = None if self._after_failure else self.builder.current
             errors = format_diagnostics(d for d in outcome.diagnostics if d.severity is Severity.ERROR)
             files = self.state.files
             if current is not None:
@@ -224,6 +238,26 @@ class Preview:
         findings = format_diagnostics(shown)
         self.state = dataclasses.replace(self.state, findings=findings)
         self.hub.publish(Event("findings", findings))
+
+    def _rebuild_safely(self, changed: list[str] | None) -> Outcome:
+        started = time.perf_counter()
+        try:
+            outcome = self.builder.rebuild(changed)
+        except TemplateProblem as failed:  # a site's own template that fails when filled in
+            self._after_failure = True
+            return Outcome(False, (failed.diagnostic,), changed is None, 0, time.perf_counter() - started)
+        except Exception as exc:  # a bug, or input no check foresaw: shown, never fatal
+            self._after_failure = True
+            problem = Diagnostic(
+                "chatmail-site",
+                0,
+                Severity.ERROR,
+                f"the rebuild failed unexpectedly ({type(exc).__name__}: {exc})",
+                "please report this; the next save rebuilds the whole site",
+            )
+            return Outcome(False, (problem,), changed is None, 0, time.perf_counter() - started)
+        self._after_failure = False
+        return outcome
 
     def _report(self, outcome: Outcome, changed: list[str] | None) -> None:
         shown = [
@@ -253,7 +287,12 @@ def _warnings_of(diagnostics: Iterable[Diagnostic], changed: Iterable[str]) -> l
 
 class PreviewHandler(BaseHTTPRequestHandler):
     preview: Preview
+    # The address given with --host, which the Host header may also name.
+    listen_host: str = "127.0.0.1"
     server_version = "chatmail-site-preview"
+    # A connection that sends nothing (or stops reading) is dropped after this long, so
+    # half-open connections cannot pile up; event streams write a keepalive more often.
+    timeout = SOCKET_TIMEOUT_SECONDS
 
     def do_GET(self) -> None:
         self._respond(send_body=True)
@@ -261,10 +300,23 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._respond(send_body=False)
 
+    def _host_allowed(self) -> bool:
+        """Whether the request names this preview: a loopback address or the --host address.
+
+        A page on another site can make a browser send requests here under its own name
+        (DNS rebinding); such requests carry that name in Host and are refused.
+        """
+        target = urlsplit(self.path)
+        named = target.netloc if target.scheme else self.headers.get("Host", "")
+        return host_is_allowed(named, self.listen_host)
+
     def log_message(self, format: str, *args: object) -> None:
         pass  # the terminal shows rebuilds and diagnostics, not every request
 
     def _respond(self, send_body: bool) -> None:
+        if not self._host_allowed():
+            self._send(HTTPStatus.FORBIDDEN, "text/plain; charset=utf-8", b"unknown host\n", send_body)
+            return
         raw_path = urlsplit(self.path).path
         if raw_path == EVENTS_URL:
             self._stream_events()
@@ -286,8 +338,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         else:
             found = lookup(state, relative)
             if found is None and lookup(state, output_of_url(relative + "/")):
-                # As every static server does: the page's relative links need the slash.
-                self._redirect(HTTPStatus.MOVED_PERMANENTLY, raw_path + "/")
+                # As every static server does: the page's relative links need the slash. Built
+                # from the checked segments: `//en` must not become `//en/`, which a browser
+                # reads as another host.
+                self._redirect(HTTPStatus.MOVED_PERMANENTLY, f"/{relative}/")
                 return
         if found is not None:
             self._send_file(HTTPStatus.OK, *found, send_body)
@@ -388,12 +442,56 @@ def not_found_page(state: PreviewState, segments: list[str]) -> tuple[str, bytes
     return lookup(state, "404.html")
 
 
+def host_is_allowed(host_header: str, listen_host: str) -> bool:
+    """Whether a Host value names a loopback address, `localhost`, or the listen address.
+
+    When the preview listens on every address (0.0.0.0 or ::), any address written as
+    digits is the machine's own; names other than localhost are still refused.
+    """
+    name = _host_name(host_header)
+    if name is None:
+        return False
+    if name in ("localhost", listen_host.strip("[]").lower()):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    wildcard = listen_host.strip("[]") in ("0.0.0.0", "::")
+    return address.is_loopback or wildcard
+
+
+def _host_name(host_header: str) -> str | None:
+    """The host of a Host value without its port (`[::1]:8000` → `::1`), or None if malformed."""
+    value = host_header.strip().lower()
+    if value.startswith("["):
+        name, bracket, rest = value[1:].partition("]")
+        return name if bracket and (not rest or (rest[1:].isdigit() and rest[0] == ":")) else None
+    name, _, port = value.partition(":")
+    if not name or (port and not port.isdigit()):
+        return None
+    return name.rstrip(".")
+
+
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True  # open event streams must not keep the process alive
+    # Connections waiting to be accepted; the default of 5 refuses a browser's burst of
+    # requests (a page, its styles, images and the event stream) while others are open.
+    request_queue_size = LISTEN_BACKLOG
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A reader who closes the tab mid-answer is no error; anything else is one line."""
+        problem = sys.exc_info()[1]
+        if isinstance(problem, (ConnectionError, TimeoutError)):
+            return
+        print(
+            f"chatmail-site: error: answering {client_address}: {type(problem).__name__}: {problem}",
+            file=sys.stderr,
+        )
 
 
 def make_http_server(host: str, port: int, preview: Preview) -> PreviewHTTPServer:
-    handler = type("BoundPreviewHandler", (PreviewHandler,), {"preview": preview})
+    handler = type("BoundPreviewHandler", (PreviewHandler,), {"preview": preview, "listen_host": host})
     server_class = PreviewHTTPServer
     if ":" in host:
         server_class = type("PreviewHTTPServer6", (PreviewHTTPServer,), {"address_family": socket.AF_INET6})

@@ -19,6 +19,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from .config import SiteConfig, bundled_dir
+from .errors import Diagnostic, Diagnostics, Severity
 from .i18n import Language
 from .safety import read_source
 
@@ -96,6 +97,24 @@ def theme_dirs(config: SiteConfig) -> list[Path]:
     return result
 
 
+class TemplateProblem(Exception):
+    """A template that cannot be compiled or rendered, at its file and line.
+
+    Its arguments are plain values, so it crosses from a worker process to the build intact.
+    """
+
+    def __init__(self, path: str, line: int, message: str, hint: str) -> None:
+        super().__init__(path, line, message, hint)
+        self.diagnostic = Diagnostic(path, line, Severity.ERROR, message, hint)
+
+    def __str__(self) -> str:
+        return self.diagnostic.format()
+
+
+SYNTAX_HINT = "check the line against Jinja's syntax: every {% … %} and {{ … }} must be closed"
+RENDER_HINT = "the template uses a name the build does not give it; compare with the bundled template"
+
+
 @dataclass(frozen=True)
 class StaticFile:
     source: Path
@@ -106,6 +125,7 @@ class Theme:
     """Compiled templates plus the theme's static files with their published names."""
 
     def __init__(self, config: SiteConfig) -> None:
+        self.root = config.root
         self.dirs = theme_dirs(config)
         loader = jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs])
         self.env = jinja2.Environment(
@@ -126,7 +146,57 @@ class Theme:
         self.env.globals["asset_names"] = {name: f.output for name, f in self.static.items()}
 
     def render(self, template: str, context: Mapping[str, Any]) -> str:
-        return self.env.get_template(template).render(context)
+        """The template filled in; TemplateProblem names the template line that failed."""
+        try:
+            return self.env.get_template(template).render(context)
+        except jinja2.TemplateSyntaxError as problem:
+            raise self._syntax_problem(problem) from None
+        except jinja2.TemplateError as problem:
+            path, line = self._failing_line(problem, template)
+            message = f"the template cannot be filled in: {problem}"
+            raise TemplateProblem(path, line, message, RENDER_HINT) from None
+
+    def check(self, diagnostics: Diagnostics) -> bool:
+        """Compile every template of the site's own theme folders, reporting each syntax error.
+
+        Done before any page is rendered, so all broken templates are reported in one run.
+        """
+        errors_before = len(diagnostics.errors)
+        for name in self.env.list_templates(extensions=["html"]):
+            try:
+                self.env.get_template(name)
+            except jinja2.TemplateSyntaxError as problem:
+                diagnostics.extend([self._syntax_problem(problem).diagnostic])
+        return len(diagnostics.errors) == errors_before
+
+    def _syntax_problem(self, problem: jinja2.TemplateSyntaxError) -> TemplateProblem:
+        path = self._shown(problem.filename or problem.name or "a template")
+        return TemplateProblem(path, problem.lineno, f"template syntax error: {problem.message}", SYNTAX_HINT)
+
+    def _failing_line(self, problem: BaseException, template: str) -> tuple[str, int]:
+        """The template file and line of the innermost template frame in the traceback.
+
+        Jinja rewrites tracebacks so that template code appears as frames of the template
+        file itself, with the template's line numbers.
+        """
+        found = (template, 0)
+        traceback = problem.__traceback__
+        while traceback is not None:
+            filename = traceback.tb_frame.f_code.co_filename
+            if filename.endswith(".html") and any(filename.startswith(str(d)) for d in self.dirs):
+                found = (filename, traceback.tb_lineno)
+            traceback = traceback.tb_next
+        return self._shown(found[0]), found[1]
+
+    def _shown(self, filename: str) -> str:
+        """A template's path as diagnostics show it: relative to the site, or to the tool."""
+        path = Path(filename)
+        for base in (self.root, bundled_dir("themes").parent):
+            try:
+                return path.resolve().relative_to(base.resolve()).as_posix()
+            except ValueError:
+                continue
+        return filename
 
 
 def _collect_static(dirs: list[Path]) -> dict[str, StaticFile]:
