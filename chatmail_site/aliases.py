@@ -79,7 +79,7 @@ def check_aliases(
     return list(claimed.values())
 
 
-def redirect_page(alias: Alias, canonical: str) -> bytes:
+def redirect_page(alias: Alias, canonical: str | None) -> bytes:
     """The small page at an old address that sends the reader on to the page replacing it.
 
     Its one visible line is the new page's title, in the page's language, so it needs no
@@ -95,8 +95,9 @@ def redirect_page(alias: Alias, canonical: str) -> bytes:
         f"<title>{escape(alias.title)}</title>\n"
         '<meta name="robots" content="noindex">\n'
         f'<meta http-equiv="refresh" content="0; url={href}">\n'
-        f'<link rel="canonical" href="{escape(canonical)}">\n'
-        "</head>\n"
+        # Only with base_url: search engines take canonical links as absolute addresses.
+        + (f'<link rel="canonical" href="{escape(canonical)}">\n' if canonical else "")
+        + "</head>\n"
         "<body>\n"
         f'<main><p><a href="{href}">{escape(alias.title)}</a></p></main>\n'
         "</body>\n"

@@ -334,7 +334,7 @@ class PageRenderer:
                 "source_language": source_language,
                 "translate_href": self.translate_href(page_plan.url, language.code),
             },
-            "canonical": self.absolute_or_relative(page_plan.url, canonical_target),
+            "canonical": self.absolute_address(canonical_target),
             "noindex": page_plan.untranslated,
             "hreflang": [] if page_plan.untranslated else self.hreflang(page_plan),
             "switcher": self.switcher(page_plan),
@@ -404,13 +404,18 @@ class PageRenderer:
             )
         return sorted(entries, key=lambda e: (e["order"], e["href"]))
 
-    def hreflang(self, page_plan: PagePlan | RelayPagePlan) -> list[dict[str, str]]:
-        """Alternates for real translations only, plus x-default (the same set on each of them)."""
+    def hreflang(self, page_plan: PagePlan | RelayPagePlan) -> list[dict[str, str | None]]:
+        """Alternates for real translations only, plus x-default (the same set on each of them).
+
+        None without a base_url: alternates must be absolute addresses.
+        """
+        if not self.site.config.base_url:
+            return []
         langs = self.plan.translated[page_plan.slug]
         links = [
             {
                 "hreflang": lang,
-                "href": self.absolute_or_relative(page_plan.url, page_url(lang, page_plan.slug)),
+                "href": self.absolute_address(page_url(lang, page_plan.slug)),
             }
             for lang in langs
         ]
@@ -419,7 +424,7 @@ class PageRenderer:
             links.append(
                 {
                     "hreflang": "x-default",
-                    "href": self.absolute_or_relative(page_plan.url, page_url(default, page_plan.slug)),
+                    "href": self.absolute_address(page_url(default, page_plan.slug)),
                 }
             )
         return links
@@ -437,15 +442,20 @@ class PageRenderer:
             for lang in self.site.config.languages
         ]
 
-    def canonical(self, plan: RelayPagePlan | relay_frontend.FrontPagePlan) -> str:
+    def canonical(self, plan: RelayPagePlan | relay_frontend.FrontPagePlan) -> str | None:
         """The canonical link of a page made of theme strings: itself, or for a fallback the
         default language's page, like any untranslated page."""
         target = page_url(self.site.config.default_language, plan.slug) if plan.fallback else plan.url
-        return self.absolute_or_relative(plan.url, target)
+        return self.absolute_address(target)
 
-    def absolute_or_relative(self, from_url: str, to_url: str) -> str:
+    def absolute_address(self, url: str) -> str | None:
+        """The page's absolute address under base_url; None while the address is not known.
+
+        Canonical and hreflang links must be absolute for search engines, so without a
+        base_url they are left out rather than written relative.
+        """
         base = self.site.config.base_url
-        return base + to_url if base else relative_href(from_url, to_url)
+        return base + url if base else None
 
 
 def ui_attributes(language: Language, content_code: str) -> Markup:
@@ -616,7 +626,7 @@ def sitemap_entries(plan: SitePlan, renderer: PageRenderer) -> list[SitemapEntry
     for p in indexable:
         if p.slug not in alternates:
             alternates[p.slug] = tuple((link["hreflang"], link["href"]) for link in renderer.hreflang(p))
-        entries.append(SitemapEntry(renderer.absolute_or_relative(p.url, p.url), alternates[p.slug]))
+        entries.append(SitemapEntry(renderer.absolute_address(p.url), alternates[p.slug]))
     return entries
 
 
@@ -724,7 +734,7 @@ def site_aliases(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> list[A
 def alias_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
     """A redirect page at each old address that a page names under `aliases:`."""
     return {
-        alias.output: redirect_page(alias, renderer.absolute_or_relative(alias.path, alias.target_url))
+        alias.output: redirect_page(alias, renderer.absolute_address(alias.target_url))
         for alias in site_aliases(site, plan, renderer.diagnostics)
     }
 
@@ -807,7 +817,7 @@ def language_chooser(site: Site, renderer: PageRenderer, slug: str, *, noindex: 
             }
             for code in config.languages
         ],
-        "canonical": renderer.absolute_or_relative("", page_url(config.default_language, slug)),
+        "canonical": renderer.absolute_address(page_url(config.default_language, slug)),
         "noindex": noindex,
     }
     return site.theme.render("root.html", context).encode("utf-8")

@@ -16,8 +16,8 @@ ROBOTS_FILE = "robots.txt"
 SITEMAP_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
 NO_BASE_URL_NOTICE = (
-    "note: no sitemap.xml: set base_url in site.yaml (or pass --base-url) to publish one; "
-    "search engines need absolute addresses"
+    "note: no sitemap.xml, canonical or hreflang links: set base_url in site.yaml (or pass "
+    "--base-url) to publish them; search engines need absolute addresses"
 )
 
 

@@ -212,9 +212,8 @@ def load_yaml(text: str, path: str, diagnostics: Diagnostics, first_line: int = 
         loader = _LineLoader(text)
     except yaml.reader.ReaderError as exc:  # the reader refuses control characters at once
         line = first_line + text.count("\n", 0, exc.position)
-        diagnostics.error(
-            path, line, f"the text holds a control character (#x{exc.character:04x})", "delete it"
-        )
+        problem = control_character_problem(chr(exc.character)) or "the text holds a character YAML refuses"
+        diagnostics.error(path, line, problem, CONTROL_CHARACTER_HINT)
         return None
     loader.line_offset = first_line - 1
     loader.duplicate_keys = []

@@ -49,7 +49,7 @@ def test_each_alias_gets_a_redirect_page_to_its_page(tmp_path: Path):
         assert html.find("html").attrs["lang"] == lang
         assert html.find("meta", name="robots").attrs["content"] == "noindex"
         assert html.find("meta", **{"http-equiv": "refresh"}).attrs["content"] == f"0; url={href}"
-        assert html.find("link", rel="canonical").attrs["href"] == href
+        assert html.find_all("link", rel="canonical") == []  # only with base_url: see below
         link = html.find("a")
         assert (link.attrs["href"], link.text) == (href, title)
 

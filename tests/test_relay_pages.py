@@ -78,20 +78,21 @@ def test_links_from_a_relay_page_reach_the_site_three_folders_up(bundled_build: 
     assert html.find("a", class_="brand").attrs["href"] == "../../../de/"
 
 
-def test_relay_pages_are_alternates_of_each_other(bundled_build: BuildResult) -> None:
+def test_relay_pages_are_alternates_of_each_other(bundled_site: Path) -> None:
     """Every language with a theme catalog; relay pages elsewhere are English fallbacks."""
+    base = "https://example.org/"
+    result = build_site(bundled_site, base_url=base)
     relay = RELAYS[0]
-    html = parse_html(relay_page(bundled_build, "fr", relay))
+    html = parse_html(relay_page(result, "fr", relay))
     alternates = {
         link.attrs["hreflang"]: link.attrs["href"] for link in html.find_all("link", rel="alternate")
     }
     themed = [lang for lang in LANGUAGES if lang == "en" or (REPO_ROOT / "locales" / lang).is_dir()]
     assert len(themed) < len(LANGUAGES), "the bundled site should offer a language without catalog"
-    expected = {lang: f"../../../{lang}/servers/{relay.ascii_domain}/" for lang in themed}
-    expected["fr"] = "./"
-    expected["x-default"] = f"../../../en/servers/{relay.ascii_domain}/"
+    expected = {lang: f"{base}{lang}/servers/{relay.ascii_domain}/" for lang in themed}
+    expected["x-default"] = f"{base}en/servers/{relay.ascii_domain}/"
     assert alternates == expected
-    assert html.find("link", rel="canonical").attrs["href"] == "./"
+    assert html.find("link", rel="canonical").attrs["href"] == f"{base}fr/servers/{relay.ascii_domain}/"
     assert not html.find_all("meta", name="robots")
     switcher = html.find_all("a", hreflang="nl", lang="nl")
     assert switcher[0].attrs["href"] == f"../../../nl/servers/{relay.ascii_domain}/"
