@@ -206,11 +206,11 @@ def placeholder_problems(message: Message) -> list[str]:
 def translation_problems(catalog: Catalog) -> Iterator[tuple[Message, list[str]]]:
     """Every entry whose translation cannot be used, with what is wrong with it.
 
-    Babel's own checks (the number of plural forms, placeholder types) come first; an entry
-    they pass is checked for dropped placeholders, stray `%` and control characters.
+    Dropped or renamed placeholders, stray `%` and control characters first; an entry that
+    passes is then held to Babel's own checks (such as the number of plural forms).
     """
     babel = {id(message): problems for message, problems in catalog.check()}
     for message in catalog:
-        problems = [str(problem) for problem in babel.get(id(message), [])] or placeholder_problems(message)
+        problems = placeholder_problems(message) or [str(problem) for problem in babel.get(id(message), [])]
         if problems:
             yield message, problems
