@@ -6,7 +6,10 @@ import http.client
 import io
 import os
 import queue
+import re
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -18,7 +21,7 @@ import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.cli import make_parser
-from chatmail_site.serve import RELOAD_TAG, PreviewServer
+from chatmail_site.serve import RELOAD_TAG, Event, PreviewHandler, PreviewServer
 from tests.support import REPO_ROOT
 
 TIMEOUT = 15.0
@@ -210,3 +213,140 @@ def test_ctrl_c_stops_cleanly(bundled_site: Path) -> None:
     assert process.returncode in (0, 130)
     assert "Traceback" not in stderr
     assert not (bundled_site / "build").exists()  # the preview writes nothing
+
+
+# ---- a rebuild that fails never stops the preview --------------------------------------
+
+
+def test_a_failed_rebuild_becomes_an_overlay_and_the_next_save_works(
+    server: PreviewServer, events: EventStream, bundled_site: Path
+) -> None:
+    builder = server.preview.builder
+    real_rebuild = builder.rebuild
+    failures = iter([RuntimeError("injected failure")])
+
+    def fails_once(changed=None):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_rebuild(changed)
+
+    builder.rebuild = fails_once  # type: ignore[method-assign]
+    source = bundled_site / "content/de/chatmail.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\nErster Satz.\n", encoding="utf-8")
+    message = events.wait_for("error")
+    assert "the rebuild failed unexpectedly (RuntimeError: injected failure)" in message
+    assert "injected failure" in server.preview.log.getvalue()  # type: ignore[attr-defined]
+    assert fetch(server, "/de/chatmail").status == 200  # the last good build is still served
+    source.write_text(text + "\nZweiter Satz.\n", encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Zweiter Satz." in fetch(server, "/de/chatmail").body
+
+
+def test_a_lone_surrogate_in_a_title_is_an_overlay_and_fixing_it_rebuilds(
+    server: PreviewServer, events: EventStream, bundled_site: Path
+) -> None:
+    source = bundled_site / "content/de/chatmail.md"
+    text = source.read_text(encoding="utf-8")
+    title_line = next(line for line in text.splitlines() if line.startswith("title:"))
+    source.write_text(text.replace(title_line, 'title: "\\ud800"'), encoding="utf-8")
+    assert "lone surrogate (U+D800)" in events.wait_for("error")
+    source.write_text(text + "\nWieder gut.\n", encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Wieder gut." in fetch(server, "/de/chatmail").body
+
+
+def test_an_event_cannot_be_split_by_a_carriage_return() -> None:
+    encoded = Event("error", "a.md:1: error: x\rreload\r\n\revent: reload\ndata: y").encode().decode()
+    lines = re.split(r"\r\n|\r|\n", encoded)  # every line ending the event stream knows
+    assert lines[0] == "event: error"
+    assert all(line.startswith("data: ") for line in lines[1:-2]) and lines[-2:] == ["", ""]
+
+
+# ---- the preview under load, and only for this machine ---------------------------------
+
+
+def raw_request(server: PreviewServer, request: bytes) -> bytes:
+    """Send bytes as they are and read the answer until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT) as connection:
+        connection.sendall(request)
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    return answer
+
+
+def status_and_location(answer: bytes) -> tuple[int, str | None]:
+    head = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in head[1:])
+    return int(head[0].split()[1]), headers.get("Location")
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.1:{port}", "localhost:{port}", "LOCALHOST", "127.8.9.10", "[::1]:{port}"]
+)
+def test_loopback_host_names_are_answered(server: PreviewServer, host: str) -> None:
+    answer = raw_request(
+        server, f"GET /de/ HTTP/1.1\r\nHost: {host.format(port=server.port)}\r\n\r\n".encode()
+    )
+    assert status_and_location(answer)[0] == 200
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        "GET /de/ HTTP/1.1\r\nHost: attacker.example\r\n",
+        "GET /de/ HTTP/1.1\r\nHost: attacker.example:{port}\r\n",
+        "GET /de/ HTTP/1.1\r\nHost: 127.0.0.1.attacker.example\r\n",
+        "GET /de/ HTTP/1.1\r\nHost: 10.0.0.1\r\n",
+        "GET /de/ HTTP/1.0\r\n",
+        "GET http://attacker.example/de/ HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+        "GET /__chatmail_site/events HTTP/1.1\r\nHost: attacker.example\r\n",
+    ],
+    ids=["name", "name-and-port", "lookalike", "other-address", "no-host", "absolute-form", "events"],
+)
+def test_other_host_names_are_refused(server: PreviewServer, request_head: str) -> None:
+    """A page on another site that rebinds its name to 127.0.0.1 must not read the preview."""
+    answer = raw_request(server, (request_head.format(port=server.port) + "\r\n").encode())
+    assert status_and_location(answer)[0] == 403
+    assert b"<html" not in answer
+
+
+@pytest.mark.parametrize("target", ["http://127.0.0.1//de", "//de", "///de", "/de//"])
+def test_a_redirect_never_names_another_host(server: PreviewServer, target: str) -> None:
+    answer = raw_request(server, f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    status, location = status_and_location(answer)
+    if status in (301, 302):
+        assert location is not None and location.startswith("/") and not location.startswith("//")
+
+
+def test_aborted_connections_print_nothing(server: PreviewServer, capfd: pytest.CaptureFixture[str]) -> None:
+    linger_zero = struct.pack("ii", 1, 0)  # close with a reset, as a browser does on a closed tab
+    for path in ["/de/chatmail", "/__chatmail_site/events"] * 10:
+        connection = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+        connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
+        connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        connection.close()
+    server.preview.hub.publish(Event("reload"))  # the open streams now write to reset sockets
+    assert fetch(server, "/de/chatmail").status == 200
+    time.sleep(0.5)  # let the handler threads of the reset connections finish their writes
+    printed = capfd.readouterr()
+    assert "Traceback" not in printed.err and "Exception occurred" not in printed.err
+
+
+def test_half_open_connections_neither_block_nor_stay(
+    bundled_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(PreviewHandler, "timeout", 1.0)
+    with PreviewServer(bundled_site, port=0, log=io.StringIO()) as running:
+        assert running._http is not None and running._http.request_queue_size >= 128
+        idle = []
+        for _ in range(300):
+            connection = socket.create_connection(("127.0.0.1", running.port), timeout=TIMEOUT)
+            connection.sendall(b"GET /de/ HTTP/1.1\r\n")  # a request that is never finished
+            idle.append(connection)
+        assert fetch(running, "/de/chatmail").status == 200  # answered while 300 wait
+        for connection in idle:  # each is closed by the server once its timeout passes
+            assert connection.recv(1024) == b""
+            connection.close()
