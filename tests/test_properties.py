@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatmail_site.build import build_site
+from chatmail_site.errors import find_control_character
 from chatmail_site.markdown import MarkdownRenderer
+from tests.support import REPO_ROOT
 from tests.support.sites import MINIMAL_CONFIG, page
 from tests.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs
 from tests.test_source_safety import EVIL_TEMPLATE
@@ -109,7 +113,8 @@ def assert_markdown_is_safe(text: str) -> None:
 def write(site: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text, encoding="utf-8")
+        # A lone surrogate is written as the bytes an editor would save: not valid UTF-8.
+        (site / name).write_text(text, encoding="utf-8", errors="surrogatepass")
 
 
 def assert_site_builds_safely(site: Path, front: str, body: str, servers: str) -> None:
@@ -212,4 +217,83 @@ test_theme_and_fronts_never_leave_the_site = pytest.mark.timeout(300)(
 )
 test_theme_and_fronts_never_leave_the_site_nightly = pytest.mark.nightly(
     pytest.mark.timeout(7200)(property_test(5_000, SETTINGS_STRATEGIES, _settings_check))
+)
+
+
+# ---- control characters and huge numbers, in every field -------------------------------
+
+HUGE_NUMBER = "9" * 5000  # beyond Python's 4300-digit limit for turning numbers into text
+hostile_text = st.one_of(
+    st.text(st.characters(min_codepoint=0, max_codepoint=0x9F), min_size=1, max_size=12),
+    st.lists(
+        st.sampled_from(["a", " ", "\x00", "\x07", "\x1b[2J", "\r", "\ud800", "\u2028", "\x85"]), min_size=1
+    ).map("".join),
+)
+hostile_value = st.one_of(hostile_text, st.just(HUGE_NUMBER), st.integers(min_value=10**18, max_value=10**60))
+
+
+def yaml_value_text(value: str | int) -> str:
+    """The value as YAML writes it: text double-quoted with escapes, numbers as digits."""
+    if isinstance(value, int) or value == HUGE_NUMBER:
+        return str(value) if isinstance(value, int) else value
+    return json.dumps(value)  # JSON strings are YAML double-quoted strings, escapes and all
+
+
+def po_text(value: str | int) -> str:
+    return json.dumps(str(value)) if not isinstance(value, int) else f'"{value}"'
+
+
+FIELDS: dict[str, Callable[[str], dict[str, str]]] = {
+    "site title": lambda v: {"site.yaml": f"title: {v}\n"},
+    "page title": lambda v: {"content/en/about.md": f"---\ntitle: {v}\nlang: en\n---\nText\n"},
+    "description": lambda v: {"content/en/about.md": f"---\ntitle: A\nlang: en\ndescription: {v}\n---\nT\n"},
+    "nav": lambda v: {"content/en/about.md": f"---\ntitle: A\nlang: en\nnav: {v}\n---\nT\n"},
+    "operator": lambda v: {"content/servers.yaml": f"- domain: a.example.org\n  operator: {v}\n"},
+    "note": lambda v: {"content/servers.yaml": f"- domain: a.example.org\n  notes:\n    en: {v}\n"},
+    "retention_days": lambda v: {"content/servers.yaml": f"- domain: a.example.org\n  retention_days: {v}\n"},
+}
+INI_FIELDS = ("privacy_postal", "privacy_mail", "max_message_size", "max_user_send_per_minute")
+# Fields read as text whatever they hold: digits there are text, not a number.
+TEXT_ONLY_FIELDS = frozenset({"msgstr", "privacy_postal", "privacy_mail"})
+
+
+def _field_check(tmp_path: Path, field: str, value: str | int) -> None:
+    site = tmp_path / "site"
+    if site.exists():
+        shutil.rmtree(site)
+    files = {"site.yaml": MINIMAL_CONFIG, "content/en/index.md": page("Home", "en", "{% relays %}\n")}
+    if field in FIELDS:
+        files.update(FIELDS[field](yaml_value_text(value)))
+    elif field == "msgstr":
+        files["site.yaml"] = "title: T\nlanguages: [en, de]\n"
+        files["locales/de/LC_MESSAGES/messages.po"] = (
+            f'msgid ""\nmsgstr ""\n"Language: de\\n"\n\nmsgid "Donate"\nmsgstr {po_text(value)}\n'
+        )
+    else:
+        ini = (REPO_ROOT / "tests/fixtures/chatmail.ini").read_text(encoding="utf-8")
+        ini = re.sub(rf"(?m)^{field} =.*$", lambda _: f"{field} = {str(value).replace(chr(10), ' ')}", ini)
+        files.update({"site.yaml": "title: T\nfronts:\n  ini: chatmail.ini\n", "chatmail.ini": ini})
+    write(site, files)
+    result = build_site(site)  # any exception fails the test
+    # Python counts \x1c-\x1f as whitespace, and the ini reader strips it like spaces.
+    number = isinstance(value, int) or value == HUGE_NUMBER
+    hostile = (number and field not in TEXT_ONLY_FIELDS) or find_control_character(str(value).strip()) is not None
+    if hostile:  # refused with an error, or (a catalog entry) left out with a warning
+        assert result.diagnostics.items, (field, value)
+    for name, data in result.files.items():
+        if name.endswith((".html", ".xml", ".txt", ".json")):
+            assert find_control_character(data.decode("utf-8")) is None, name
+    for diagnostic in result.diagnostics:
+        assert find_control_character(diagnostic.format().replace("\n", "")) is None
+
+
+FIELD_STRATEGIES = {
+    "field": st.sampled_from([*FIELDS, "msgstr", *INI_FIELDS]),
+    "value": hostile_value,
+}
+test_no_field_lets_control_characters_or_huge_numbers_through = pytest.mark.timeout(300)(
+    property_test(150, FIELD_STRATEGIES, _field_check)
+)
+test_no_field_lets_control_characters_or_huge_numbers_through_nightly = pytest.mark.nightly(
+    pytest.mark.timeout(7200)(property_test(3_000, FIELD_STRATEGIES, _field_check))
 )
