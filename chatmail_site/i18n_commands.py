@@ -61,7 +61,13 @@ from .status import (
 
 TEMPLATE_NAME = "messages.pot"
 JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
-JINJA_OPTIONS = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
+# Not silent: a template with a syntax error is reported instead of losing its strings.
+JINJA_OPTIONS = {
+    "extensions": "jinja2.ext.i18n",
+    "trim_blocks": "True",
+    "lstrip_blocks": "True",
+    "silent": "false",
+}
 # `{# Translators: … #}` in a template reaches the translator as a comment on the string.
 COMMENT_TAGS = ("Translators:",)
 PO_WIDTH = 76
@@ -95,8 +101,15 @@ def _shown(config: SiteConfig, path: Path) -> str:
     return str(path)
 
 
-def extract_messages(config: SiteConfig) -> Catalog:
-    """The catalog template: every translatable string of the theme and of the tool."""
+def extract_messages(config: SiteConfig, diagnostics: Diagnostics) -> Catalog:
+    """The catalog template: every translatable string of the theme and of the tool.
+
+    A template with a syntax error is reported at its line and its strings are left out.
+    """
+    from jinja2 import TemplateSyntaxError
+
+    from .templates import SYNTAX_HINT
+
     catalog = Catalog(
         project="chatmail-site",
         version=__version__,
@@ -116,8 +129,12 @@ def extract_messages(config: SiteConfig) -> Catalog:
                 options=options,
                 strip_comment_tags=True,
             )
-            for lineno, message, comments, context in found:
-                catalog.add(message, None, [(shown, lineno)], auto_comments=comments, context=context)
+            try:
+                for lineno, message, comments, context in found:
+                    catalog.add(message, None, [(shown, lineno)], auto_comments=comments, context=context)
+            except TemplateSyntaxError as problem:
+                message = f"template syntax error: {problem.message}"
+                diagnostics.error(shown, problem.lineno, message, SYNTAX_HINT)
     return catalog
 
 
@@ -201,7 +218,9 @@ def template_path(config: SiteConfig) -> Path:
 
 def extract_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
     """Write locales/messages.pot from the theme; untouched when its strings did not change."""
-    catalog = extract_messages(config)
+    catalog = extract_messages(config, diagnostics)
+    if diagnostics.errors:
+        return []
     target = template_path(config)
     if target.is_file() and _signature(read_po_file(target)) == _signature(catalog):
         return [f"{display_path(config, target)}: up to date ({len(message_keys(catalog))} strings)"]
@@ -300,7 +319,7 @@ def check_command(config: SiteConfig, diagnostics: Diagnostics) -> list[str]:
 
 
 def _check_template(config: SiteConfig, template: Catalog, diagnostics: Diagnostics) -> None:
-    wanted = message_keys(extract_messages(config))
+    wanted = message_keys(extract_messages(config, diagnostics))
     present = message_keys(template)
     if wanted != present:
         diagnostics.error(

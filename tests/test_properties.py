@@ -277,7 +277,8 @@ def _field_check(tmp_path: Path, field: str, value: str | int) -> None:
     result = build_site(site)  # any exception fails the test
     # Python counts \x1c-\x1f as whitespace, and the ini reader strips it like spaces.
     number = isinstance(value, int) or value == HUGE_NUMBER
-    hostile = (number and field not in TEXT_ONLY_FIELDS) or find_control_character(str(value).strip()) is not None
+    control = find_control_character(str(value).strip()) is not None
+    hostile = (number and field not in TEXT_ONLY_FIELDS) or control
     if hostile:  # refused with an error, or (a catalog entry) left out with a warning
         assert result.diagnostics.items, (field, value)
     for name, data in result.files.items():

@@ -68,3 +68,11 @@ def test_the_preview_shows_a_broken_template_and_recovers(make_site) -> None:
         assert [(d.path, d.line) for d in outcome.diagnostics] == [(OWN + "page.html", 5)]
         template.unlink()
         assert server.preview.rebuild([OWN + "page.html"]).ok
+
+
+def test_extracting_strings_from_a_broken_template_is_a_diagnostic(make_site, capsys) -> None:
+    site = make_site({OWN + "page.html": BROKEN_SYNTAX})
+    assert main(["i18n", "extract", "--site", str(site)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and f"{OWN}page.html:5: error: template syntax error:" in err
+    assert not (site / "locales/messages.pot").exists()
