@@ -62,7 +62,9 @@ def control_character_problem(text: str) -> str | None:
     return f"the text holds the control character {describe_character(character)}"
 
 
-CONTROL_CHARACTER_HINT = "delete it: readers cannot see it (YAML escapes such as \\e or \\x00 write one)"
+CONTROL_CHARACTER_HINT = (
+    "delete it: readers cannot see it (a YAML escape like \\e or a reference like &#27; writes one)"
+)
 
 
 def without_control_characters(text: str) -> str:

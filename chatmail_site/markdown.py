@@ -21,6 +21,13 @@ from markdown.extensions.toc import slugify_unicode
 from markdown.treeprocessors import Treeprocessor
 from markdown.util import ETX, STX
 
+from .errors import (
+    CONTROL_CHARACTER_HINT,
+    describe_character,
+    find_control_character,
+    without_control_characters,
+)
+
 DIRECTIVE_LINE = re.compile(r"^[ \t]{0,3}\{%\s*(?P<name>[A-Za-z0-9_-]*)\s*(?P<args>.*?)\s*%\}[ \t]*$")
 DIRECTIVE_LIKE = re.compile(r"\{%|%\}")
 PLACEHOLDER_PREFIX = "CHATMAILSITEDIRECTIVE"
@@ -117,6 +124,11 @@ class MarkdownRenderer:
         ids = tuple(getattr(self._md, "collected_ids", ()))
         problems.extend(_duplicate_id_problems(ids, text))
         first = unescape(getattr(self._md, "first_paragraph", ""))
+        if find_control_character(html) is not None or find_control_character(first) is not None:
+            # Written as a character reference (`&#27;`), which the page would turn back into
+            # the control character itself.
+            problems.append(_control_reference_problem(text))
+            html, first = without_control_characters(html), without_control_characters(first)
         return RenderedMarkdown(html, first, directives, tuple(problems))
 
     def _extract_directives(
@@ -162,6 +174,23 @@ class MarkdownRenderer:
 def fill_directives(html: str, rendered: list[str]) -> str:
     """Put the trusted HTML of each directive where its placeholder paragraph stands."""
     return PLACEHOLDER_HTML.sub(lambda m: rendered[int(m.group(1))], html)
+
+
+_CHARACTER_REFERENCE = re.compile(r"&#(?:[xX][0-9a-fA-F]{1,8}|[0-9]{1,10});?")
+
+
+def _control_reference_problem(text: str) -> MarkdownProblem:
+    """The error for a character reference that names a control character, at its line."""
+    for match in _CHARACTER_REFERENCE.finditer(text):
+        digits = match.group().strip("&#;")
+        code = int(digits[1:], 16) if digits[:1] in "xX" else int(digits)
+        # The code point as written (html.unescape drops these; HTML parsers keep them).
+        character = chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        if find_control_character(character) is not None:
+            line = text.count("\n", 0, match.start()) + 1
+            message = f"`{match.group()}` writes the control character {describe_character(character)}"
+            return MarkdownProblem(line, message, CONTROL_CHARACTER_HINT, True)
+    return MarkdownProblem(1, "the page writes a control character", CONTROL_CHARACTER_HINT, True)
 
 
 def _size_problems(text: str) -> list[MarkdownProblem]:

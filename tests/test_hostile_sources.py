@@ -72,6 +72,10 @@ CONTENT_CASES = {
         {"content/en/index.md": page("Home", "en", "Text\n\nwith a bell \x07 here\n")},
         "content/en/index.md:7: error: the text holds the control character U+0007",
     ),
+    "control-as-reference": (
+        {"content/en/index.md": page("Home", "en", "Text\n\n[a](https://x.org/&#x1b;) &#7;\n")},
+        "content/en/index.md:7: error: `&#x1b;` writes the control character U+001B",
+    ),
     "empty-lang": (
         {"content/en/index.md": page("Home", "")},
         "content/en/index.md:3: error: `lang` is empty",
