@@ -56,6 +56,17 @@ def test_broken_lines_are_errors_at_their_own_line(
     assert [(d.line, message in d.message) for d in diagnostics.errors] == [(line, True)], diagnostics.items
 
 
+def test_a_problem_only_babel_finds_is_reported_at_its_own_line_too(tmp_path: Path) -> None:
+    path = tmp_path / "messages.po"
+    path.write_text(
+        HEADER + 'msgid "Donate"\nmsgstr "Spenden"\n#-#-#-#-#  de.po  #-#-#-#-#\n', encoding="utf-8"
+    )
+    diagnostics = Diagnostics()
+    assert read_catalog(path, "de", diagnostics) is None
+    (error,) = diagnostics.errors
+    assert error.line == 8 and "conflicts" in error.message
+
+
 def test_a_correct_catalog_has_no_syntax_problems() -> None:
     for path in sorted((REPO_ROOT / "locales").rglob("*.po")):
         assert po_syntax_problems(path.read_text(encoding="utf-8")) == [], path
