@@ -68,10 +68,12 @@ def po_syntax_problems(text: str) -> list[tuple[int, str]]:
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line:
+            continue  # blank lines separate nothing to Babel or gettext, not even strings
+        if line.startswith("#"):
+            # A comment, flag or obsolete (#~) line ends the entry, as it does for Babel;
+            # obsolete entries are never used, so their lines are not checked.
             finish()
             continue
-        if line.startswith("#"):
-            continue  # comments, flags, and obsolete (#~) entries, which are never used
         keyword = _KEYWORD.fullmatch(line)
         if keyword is not None:
             name, rest = keyword.groups()

@@ -152,3 +152,8 @@ def test_i18n_check_reports_the_same_problems_as_errors(make_site, capsys) -> No
         f"{CATALOG}:6: error: the translation of 'Stable since %(month)s': it leaves out"
         in capsys.readouterr().err
     )
+
+
+def test_blank_lines_inside_an_entry_are_not_a_problem() -> None:
+    text = HEADER + 'msgid "Donate"\n\nmsgstr ""\n\n"Spenden"\n\n#, fuzzy\nmsgid "a"\nmsgstr "b"\n'
+    assert po_syntax_problems(text) == []
