@@ -238,10 +238,10 @@ def test_a_failed_rebuild_becomes_an_overlay_and_the_next_save_works(
     message = events.wait_for("error")
     assert "the rebuild failed unexpectedly (RuntimeError: injected failure)" in message
     assert "injected failure" in server.preview.log.getvalue()  # type: ignore[attr-defined]
-    assert fetch(server, "/de/chatmail").status == 200  # the last good build is still served
+    assert fetch(server, "/de/chatmail/").status == 200  # the last good build is still served
     source.write_text(text + "\nZweiter Satz.\n", encoding="utf-8")
     events.wait_for("reload")
-    assert b"Zweiter Satz." in fetch(server, "/de/chatmail").body
+    assert b"Zweiter Satz." in fetch(server, "/de/chatmail/").body
 
 
 def test_a_lone_surrogate_in_a_title_is_an_overlay_and_fixing_it_rebuilds(
@@ -254,7 +254,7 @@ def test_a_lone_surrogate_in_a_title_is_an_overlay_and_fixing_it_rebuilds(
     assert "lone surrogate (U+D800)" in events.wait_for("error")
     source.write_text(text + "\nWieder gut.\n", encoding="utf-8")
     events.wait_for("reload")
-    assert b"Wieder gut." in fetch(server, "/de/chatmail").body
+    assert b"Wieder gut." in fetch(server, "/de/chatmail/").body
 
 
 def test_an_event_cannot_be_split_by_a_carriage_return() -> None:
@@ -323,13 +323,13 @@ def test_a_redirect_never_names_another_host(server: PreviewServer, target: str)
 
 def test_aborted_connections_print_nothing(server: PreviewServer, capfd: pytest.CaptureFixture[str]) -> None:
     linger_zero = struct.pack("ii", 1, 0)  # close with a reset, as a browser does on a closed tab
-    for path in ["/de/chatmail", "/__chatmail_site/events"] * 10:
+    for path in ["/de/chatmail/", "/__chatmail_site/events"] * 10:
         connection = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
         connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger_zero)
         connection.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         connection.close()
     server.preview.hub.publish(Event("reload"))  # the open streams now write to reset sockets
-    assert fetch(server, "/de/chatmail").status == 200
+    assert fetch(server, "/de/chatmail/").status == 200
     time.sleep(0.5)  # let the handler threads of the reset connections finish their writes
     printed = capfd.readouterr()
     assert "Traceback" not in printed.err and "Exception occurred" not in printed.err
@@ -346,7 +346,7 @@ def test_half_open_connections_neither_block_nor_stay(
             connection = socket.create_connection(("127.0.0.1", running.port), timeout=TIMEOUT)
             connection.sendall(b"GET /de/ HTTP/1.1\r\n")  # a request that is never finished
             idle.append(connection)
-        assert fetch(running, "/de/chatmail").status == 200  # answered while 300 wait
+        assert fetch(running, "/de/chatmail/").status == 200  # answered while 300 wait
         for connection in idle:  # each is closed by the server once its timeout passes
             assert connection.recv(1024) == b""
             connection.close()
