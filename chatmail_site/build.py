@@ -259,6 +259,7 @@ class PageRenderer:
         self.diagnostics = diagnostics
         self.markdown = MarkdownRenderer(DIRECTIVES)
         self._rendered: dict[tuple[str, str], RenderedMarkdown] = {}
+        self._native_names: dict[str, str] | None = None
         self.cache = cache if cache is not None else DerivedCache()
         self.relay_images = relays_render.RelayImages(self.cache)
 
@@ -276,6 +277,13 @@ class PageRenderer:
         """A language's name in itself. Kept across builds: finding it loads the language's
         whole locale data, and a page's switcher names every language of the site."""
         return self.cache.get("language-name", code, lambda: self.site.languages[code].native_name)
+
+    def native_names(self) -> dict[str, str]:
+        """Every language's name in itself, looked up once per renderer rather than once per
+        language on every page's switcher."""
+        if self._native_names is None:
+            self._native_names = {code: self.native_name(code) for code in self.site.config.languages}
+        return self._native_names
 
     def adopt_markdown(self, page: Page, rendered: RenderedMarkdown) -> None:
         """Take a conversion made elsewhere (by a worker process) as this page's own."""
@@ -430,13 +438,16 @@ class PageRenderer:
         return links
 
     def switcher(self, page_plan: PagePlan | RelayPagePlan) -> list[dict[str, Any]]:
-        translated = self.plan.translated[page_plan.slug]
+        # Every page lists every language, so what is the same for all of them is taken once.
+        slug, url, current = page_plan.slug, page_plan.url, page_plan.lang
+        translated = self.plan.translated[slug]
+        names = self.native_names()
         return [
             {
                 "code": lang,
-                "name": self.native_name(lang),
-                "href": relative_href(page_plan.url, page_url(lang, page_plan.slug)),
-                "current": lang == page_plan.lang,
+                "name": names[lang],
+                "href": relative_href(url, page_url(lang, slug)),
+                "current": lang == current,
                 "fallback": lang not in translated,
             }
             for lang in self.site.config.languages
