@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -151,19 +151,24 @@ def _hidden_page(name: str) -> bool:
     return name.endswith(".md") and not name.startswith(".#")
 
 
+def warn_unknown_keys(meta: LineDict, known: Collection[str], shown: str, diagnostics: Diagnostics) -> None:
+    """A warning at each front-matter key the page kind does not know, with a did-you-mean."""
+    for key in meta:
+        if key not in known:
+            diagnostics.warning(
+                shown,
+                meta.line_of(key),
+                f"unknown front-matter key `{key}`",
+                known_keys_hint(str(key), known),
+            )
+
+
 def _validate_page(
     lang: str, slug: str, path: Path, shown: str, split: SplitPage, diagnostics: Diagnostics
 ) -> tuple[Page, int] | None:
     """The page, and the line to blame when it lacks a title (0 when it has one)."""
     meta = split.meta
-    for key in meta:
-        if key not in PAGE_KEYS:
-            diagnostics.warning(
-                shown,
-                meta.line_of(key),
-                f"unknown front-matter key `{key}`",
-                known_keys_hint(str(key), PAGE_KEYS),
-            )
+    warn_unknown_keys(meta, PAGE_KEYS, shown, diagnostics)
     errors_before = len(diagnostics.errors)
     page_lang = expect_text(meta, "lang", shown, diagnostics)
     if page_lang is None and "lang" not in meta:

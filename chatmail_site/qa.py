@@ -316,14 +316,15 @@ class _Comparison:
         their_addresses = {self.neutral(url) for url, _ in their_links}
         extra = [(u, n) for u, n in my_links if self.neutral(u) not in their_addresses]
         missing = [(t, n) for t, n in their_links if self.neutral(t) not in my_addresses]
-        for url, line in extra:
-            if not self.marks.covers("links", url):
-                message = f"the link to {url} is not in the original ({self.at(theirs.line)})"
-                self.report("links", line, message, [url])
-        for url, their_line in missing:
-            if not self.marks.covers("links", url):
-                message = f"the original's link to {url} ({self.at(their_line)}) is missing here"
-                self.report("links", mine.line, message, [url])
+        self.report_differences(
+            "links",
+            mine,
+            theirs,
+            (extra, missing),
+            lambda url: f"the link to {url} is not in the original",
+            lambda url: f"the original's link to {url}",
+            "is missing here",
+        )
 
     def neutral(self, url: str) -> str:
         """The address with either page's language made neutral: a translation links to its
@@ -333,31 +334,49 @@ class _Comparison:
     def anchors(self, mine: Unit, theirs: Unit) -> None:
         my_anchors = [(b.anchor, b.line) for b in mine.blocks if b.anchor]
         their_anchors = [(b.anchor, b.line) for b in theirs.blocks if b.anchor]
-        extra, missing = _differences(my_anchors, their_anchors)
-        for anchor, line in extra:
-            if not self.marks.covers("anchors", anchor):
-                message = f"the heading id `{{#{anchor}}}` is not in the original ({self.at(theirs.line)})"
-                self.report("anchors", line, message, [anchor])
-        for anchor, their_line in missing:
-            if not self.marks.covers("anchors", anchor):
-                message = (
-                    f"the original's heading id `{{#{anchor}}}` ({self.at(their_line)}) is missing here; "
-                    "links from other pages and the language switcher lead to it"
-                )
-                self.report("anchors", mine.line, message, [anchor])
+        self.report_differences(
+            "anchors",
+            mine,
+            theirs,
+            _differences(my_anchors, their_anchors),
+            lambda anchor: f"the heading id `{{#{anchor}}}` is not in the original",
+            lambda anchor: f"the original's heading id `{{#{anchor}}}`",
+            "is missing here; links from other pages and the language switcher lead to it",
+        )
 
     def markup(self, mine: Unit, theirs: Unit) -> None:
         my_markup = [m for block in mine.blocks for m in block.markup]
         their_markup = [m for block in theirs.blocks for m in block.markup]
-        extra, missing = _differences(my_markup, their_markup)
+        self.report_differences(
+            "markup",
+            mine,
+            theirs,
+            _differences(my_markup, their_markup),
+            lambda value: f"`{value}` is not in the original",
+            lambda value: f"the original's `{value}`",
+            "is missing here",
+        )
+
+    def report_differences(
+        self,
+        check: str,
+        mine: Unit,
+        theirs: Unit,
+        differences: tuple[list[tuple[Any, int]], list[tuple[Any, int]]],
+        extra_message: Callable[[Any], str],
+        missing_subject: Callable[[Any], str],
+        missing_tail: str,
+    ) -> None:
+        """One finding per value the translation has more of (at its own line) and per value
+        it lacks (at the unit's line, naming the original's line), unless a mark covers it."""
+        extra, missing = differences
         for value, line in extra:
-            if not self.marks.covers("markup", value):
-                message = f"`{value}` is not in the original ({self.at(theirs.line)})"
-                self.report("markup", line, message, [value])
+            if not self.marks.covers(check, value):
+                self.report(check, line, f"{extra_message(value)} ({self.at(theirs.line)})", [value])
         for value, their_line in missing:
-            if not self.marks.covers("markup", value):
-                message = f"the original's `{value}` ({self.at(their_line)}) is missing here"
-                self.report("markup", mine.line, message, [value])
+            if not self.marks.covers(check, value):
+                message = f"{missing_subject(value)} ({self.at(their_line)}) {missing_tail}"
+                self.report(check, mine.line, message, [value])
 
 
 def _sections(blocks: list[Block]) -> list[list[Block]]:

@@ -24,8 +24,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .config import SiteConfig
-from .content import RELAY_TEXTS_FOLDER, display_path
-from .errors import Diagnostics, did_you_mean, known_keys_hint
+from .content import RELAY_TEXTS_FOLDER, display_path, warn_unknown_keys
+from .errors import Diagnostics, did_you_mean
 from .front_matter import read_page_text, split_front_matter
 from .markdown import MarkdownRenderer
 from .relayini import RelayIni
@@ -115,14 +115,7 @@ def _load_one(config: SiteConfig, lang: str, path: Path, diagnostics: Diagnostic
     if split is None:
         return None
     meta = split.meta
-    for key in meta:
-        if key not in OWN_KEYS:
-            diagnostics.warning(
-                shown,
-                meta.line_of(key),
-                f"unknown front-matter key `{key}`",
-                known_keys_hint(str(key), OWN_KEYS),
-            )
+    warn_unknown_keys(meta, OWN_KEYS, shown, diagnostics)
     written_lang = expect_text(meta, "lang", shown, diagnostics)
     if written_lang is not None and written_lang != lang:
         diagnostics.error(
