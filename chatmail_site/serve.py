@@ -232,7 +232,18 @@ class Preview:
     def _publish_findings(self, changed: Iterable[str]) -> None:
         """Show the findings of the saved files: in the terminal, and in every open tab (a tab
         that connects later gets them from the state)."""
-        shown = _warnings_of(self.builder.findings(), changed)
+        try:
+            shown = _warnings_of(self.builder.findings(), changed)
+        except Exception as exc:  # the checks fail, the page itself was rebuilt: say so, go on
+            shown = [
+                Diagnostic(
+                    "chatmail-site",
+                    0,
+                    Severity.WARNING,
+                    f"the quality checks failed unexpectedly ({type(exc).__name__}: {exc})",
+                    "please report this; the page is rebuilt, only its findings are missing",
+                )
+            ]
         if shown:
             print(format_diagnostics(shown), file=self.log, flush=True)
         findings = format_diagnostics(shown)

@@ -244,6 +244,32 @@ def test_a_failed_rebuild_becomes_an_overlay_and_the_next_save_works(
     assert b"Zweiter Satz." in fetch(server, "/de/chatmail/").body
 
 
+def test_failing_quality_checks_are_shown_and_the_next_save_works(
+    server: PreviewServer, events: EventStream, bundled_site: Path
+) -> None:
+    builder = server.preview.builder
+    real_findings = builder.findings
+    failures = iter([RuntimeError("injected check failure")])
+
+    def fails_once():
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_findings()
+
+    builder.findings = fails_once  # type: ignore[method-assign]
+    source = bundled_site / "content/de/chatmail.md"
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text + "\nErster Satz.\n", encoding="utf-8")
+    assert "the quality checks failed unexpectedly (RuntimeError: injected check failure)" in (
+        events.wait_for("findings")
+    )
+    assert b"Erster Satz." in fetch(server, "/de/chatmail/").body  # the page itself was rebuilt
+    source.write_text(text + "\nZweiter Satz.\n", encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Zweiter Satz." in fetch(server, "/de/chatmail/").body
+
+
 def test_a_lone_surrogate_in_a_title_is_an_overlay_and_fixing_it_rebuilds(
     server: PreviewServer, events: EventStream, bundled_site: Path
 ) -> None:
