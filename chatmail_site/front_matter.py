@@ -15,11 +15,10 @@ from .errors import (
     CONTROL_CHARACTER_HINT,
     Diagnostics,
     control_character_problem,
-    decode_utf8,
     find_control_character,
     without_control_characters,
 )
-from .safety import SourceProblem, read_source
+from .safety import read_source_text
 from .yamlutil import LineDict, describe_type, load_yaml
 
 # Pages larger than this are refused: real pages are a few kilobytes, and Markdown
@@ -39,12 +38,7 @@ class SplitPage:
 
 def read_page_text(path: Path, display: str, diagnostics: Diagnostics) -> str | None:
     """Read a page as UTF-8 (a BOM is fine), with CRLF line endings made plain."""
-    try:
-        raw = read_source(path, MAX_PAGE_BYTES, "split it into several pages")
-    except SourceProblem as problem:
-        diagnostics.error(display, 0, problem.message, problem.hint)
-        return None
-    text = decode_utf8(raw, display, diagnostics, "save the file with UTF-8 encoding in your editor")
+    text = read_source_text(path, display, diagnostics, MAX_PAGE_BYTES, "split it into several pages")
     if text is None:
         return None
     if "\x00" in text:

@@ -23,10 +23,10 @@ from babel.messages.pofile import read_po
 from babel.support import Translations
 
 from .catalog_checks import po_syntax_problems, translation_problems
-from .errors import Diagnostics, decode_utf8
+from .errors import Diagnostics
 from .plural_forms import PluralFormsError, parse_plural_forms
 from .po_outline import PoOutline, outline_po
-from .safety import MAX_DATA_FILE_BYTES, SourceProblem, read_source
+from .safety import MAX_DATA_FILE_BYTES, read_source_text
 
 # The language the theme's strings are written in (the msgids of every catalog).
 THEME_SOURCE_LANGUAGE = "en"
@@ -82,12 +82,14 @@ def read_po_text(path: Path, shown: str | Path, diagnostics: Diagnostics) -> str
     Babel's reader is lenient where a translator's mistake should be seen (see
     catalog_checks), so every line is checked first and each problem is an error at its line.
     """
-    try:
-        data = read_source(path, MAX_DATA_FILE_BYTES, "split the catalog or remove obsolete entries")
-    except SourceProblem as problem:
-        diagnostics.error(shown, 0, problem.message, problem.hint)
-        return None
-    text = decode_utf8(data, shown, diagnostics)
+    text = read_source_text(
+        path,
+        shown,
+        diagnostics,
+        MAX_DATA_FILE_BYTES,
+        "split the catalog or remove obsolete entries",
+        "save the file with UTF-8 encoding",
+    )
     if text is None:
         return None
     problems = po_syntax_problems(text)

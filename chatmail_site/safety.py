@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .errors import Diagnostics
+from .errors import Diagnostics, decode_utf8
 
 # The folders of a site whose files the build reads or publishes.
 SOURCE_FOLDERS = ("content", "themes", "locales")
@@ -199,6 +199,24 @@ def read_source(
     if len(data) > limit:
         raise too_large(limit, too_large_hint)
     return data
+
+
+def read_source_text(
+    path: Path,
+    shown: str | Path,
+    diagnostics: Diagnostics,
+    limit: int,
+    too_large_hint: str,
+    encoding_hint: str = "save the file with UTF-8 encoding in your editor",
+) -> str | None:
+    """A source file's text by `read_source`'s rules, or None after an error naming `shown`:
+    one that cannot be read at all is reported at line 0, bad UTF-8 at the bad byte's line."""
+    try:
+        data = read_source(path, limit, too_large_hint)
+    except SourceProblem as problem:
+        diagnostics.error(shown, 0, problem.message, problem.hint)
+        return None
+    return decode_utf8(data, shown, diagnostics, encoding_hint)
 
 
 def confined_path(

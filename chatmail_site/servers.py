@@ -24,8 +24,8 @@ import babel
 from babel import localedata
 
 from .domainname import InvalidDomain, normalize_domain
-from .errors import Diagnostics, decode_utf8, did_you_mean, known_keys_hint
-from .safety import MAX_DATA_FILE_BYTES, SourceProblem, read_source
+from .errors import Diagnostics, did_you_mean, known_keys_hint
+from .safety import MAX_DATA_FILE_BYTES, read_source_text
 from .yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
 
 InviteForm = Literal["legacy", "short"]
@@ -197,12 +197,14 @@ def _read_text(path: Path, diagnostics: Diagnostics, *, missing_ok: bool) -> str
                 "create it; docs/servers.md shows the format",
             )
         return None
-    try:
-        data = read_source(path, MAX_DATA_FILE_BYTES, "split the directory or remove old relays")
-    except SourceProblem as problem:
-        diagnostics.error(path, 0, problem.message, problem.hint)
-        return None
-    return decode_utf8(data, path, diagnostics, "save it with the UTF-8 encoding in your editor")
+    return read_source_text(
+        path,
+        path,
+        diagnostics,
+        MAX_DATA_FILE_BYTES,
+        "split the directory or remove old relays",
+        "save it with the UTF-8 encoding in your editor",
+    )
 
 
 def _relay_entries(data: Any, path: str, diagnostics: Diagnostics) -> list[tuple[LineDict, int]]:
