@@ -323,18 +323,23 @@ def _parse_website(entry: LineDict, ascii_domain: str, path: str, diagnostics: D
     return website.strip()
 
 
+def _list_of(entry: LineDict, key: str, example: str, path: str, diagnostics: Diagnostics) -> LineList | None:
+    """The list under `key`, or None when it is absent or, after an error, not a list."""
+    value = entry.get(key)
+    if value is None or isinstance(value, LineList):
+        return value
+    diagnostics.error(
+        path,
+        entry.line_of(key),
+        f"`{key}` must be a list, not {describe_type(value)}",
+        f"write it as {example}",
+    )
+    return None
+
+
 def _parse_languages(entry: LineDict, path: str, diagnostics: Diagnostics) -> tuple[str, ...]:
-    value = entry.get("languages")
+    value = _list_of(entry, "languages", "languages: [de] or languages: [de, en]", path, diagnostics)
     if value is None:
-        return ()
-    line = entry.line_of("languages")
-    if not isinstance(value, LineList):
-        diagnostics.error(
-            path,
-            line,
-            f"`languages` must be a list, not {describe_type(value)}",
-            "write it as languages: [de] or languages: [de, en]",
-        )
         return ()
     tags = []
     for index, item in enumerate(value):
@@ -409,15 +414,8 @@ def _parse_countries(entry: LineDict, path: str, diagnostics: Diagnostics) -> tu
         written = expect_text(entry, "country", path, diagnostics)
         code = _country_code(written, entry.line_of("country"), "country", path, diagnostics)
         return (code,) if code else ()
-    value = entry["countries"]
-    line = entry.line_of("countries")
-    if not isinstance(value, LineList):
-        diagnostics.error(
-            path,
-            line,
-            f"`countries` must be a list, not {describe_type(value)}",
-            "write it as countries: [DE] or countries: [IS, JP, KE, ZA]",
-        )
+    value = _list_of(entry, "countries", "countries: [DE] or countries: [IS, JP, KE, ZA]", path, diagnostics)
+    if value is None:
         return ()
     codes: list[str] = []
     for index, item in enumerate(value):
