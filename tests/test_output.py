@@ -237,3 +237,21 @@ def test_two_builds_of_the_same_sources_are_byte_identical(built_large_site, tmp
     # Another hash seed changes the order of every set: output must not depend on it.
     assert run_build(site, second, PYTHONHASHSEED="12345").wait() == 0
     assert tree_digest(second) == tree_digest(first)
+
+
+def test_an_unchanged_output_is_left_alone_unless_it_holds_something_else(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    files = {"en/index.html": b"<p>en</p>", "en/donate/index.html": b"<p>donate</p>", "robots.txt": b"x"}
+    write_atomically(out, files)
+    folder_inode = out.stat().st_ino
+    write_atomically(out, files)
+    assert out.stat().st_ino == folder_inode  # nothing changed: not swapped
+    (out / "en/donate/stray.html").write_bytes(b"not ours")
+    write_atomically(out, files)
+    assert not (out / "en/donate/stray.html").exists()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "en/linked").symlink_to(elsewhere, target_is_directory=True)
+    write_atomically(out, files)
+    assert not (out / "en/linked").exists()
+    assert tree_digest(out).keys() - {MARKER} == files.keys()
