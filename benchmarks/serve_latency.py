@@ -23,7 +23,7 @@ sys.path[:0] = [str(BENCHMARKS), str(BENCHMARKS.parent)]
 
 from corpus import edited_page, generate  # noqa: E402
 
-from chatmail_site.serve import PreviewServer  # noqa: E402
+from chatmail_site.commands.serve import PreviewServer  # noqa: E402
 
 TIMEOUT = 30.0
 

@@ -1,5 +1,5 @@
 """Allow `python -m chatmail_site`."""
 
-from .cli import main
+from chatmail_site.commands.cli import main
 
 raise SystemExit(main())

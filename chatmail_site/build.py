@@ -12,31 +12,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from . import __version__, buildcache, parallel, qa, relay_frontend, relays_render
-from .aliases import Alias, check_aliases, nginx_redirects, page_aliases, redirect_page
-from .assets import load_assets
-from .buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
-from .cache import CacheEntry, DerivedCache
-from .config import SiteConfig, load_config
-from .content import ContentIndex, Page, display_path, load_content
-from .dependencies import (
-    SERVERS_KEY,
-    KeptSiteFiles,
-    page_inputs,
-    recorder_of,
-    shown_checks,
-    template_key,
-)
-from .errors import Diagnostic, Diagnostics
-from .i18n import Language, build_date, make_language, theme_languages
-from .markdown import Directive, MarkdownRenderer, RenderedMarkdown, fill_directives, rewrite_links
-from .output import Kept, Outputs
-from .safety import SourceTree, check_conflict_markers, check_source_tree, read_source
-from .servers import Relay
-from .sitemap import NO_BASE_URL_NOTICE, ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
-from .status import State, TranslationCheck, check_translation
-from .templates import TemplateProblem, Theme
-from .urls import (
+from chatmail_site import __version__
+from chatmail_site.core.errors import Diagnostic, Diagnostics
+from chatmail_site.core.safety import SourceTree, check_conflict_markers, check_source_tree, read_source
+from chatmail_site.core.urls import (
     INDEX_SLUG,
     LocatedPage,
     not_found_output,
@@ -45,6 +24,45 @@ from .urls import (
     relative_href,
     root_prefix,
 )
+from chatmail_site.incremental import buildcache
+from chatmail_site.incremental.buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
+from chatmail_site.incremental.dependencies import (
+    SERVERS_KEY,
+    KeptSiteFiles,
+    page_inputs,
+    recorder_of,
+    shown_checks,
+    template_key,
+)
+from chatmail_site.load.assets import load_assets
+from chatmail_site.load.config import SiteConfig, load_config
+from chatmail_site.load.content import ContentIndex, Page, display_path, load_content
+from chatmail_site.load.i18n import Language, build_date, make_language, theme_languages
+from chatmail_site.load.servers import Relay
+from chatmail_site.load.theme import TemplateProblem, Theme
+from chatmail_site.model.cache import CacheEntry, DerivedCache
+from chatmail_site.plan import qa
+from chatmail_site.plan.aliases import Alias, check_aliases, nginx_redirects, page_aliases, redirect_page
+from chatmail_site.plan.translations import State, TranslationCheck, check_translation
+from chatmail_site.render import pool as parallel
+from chatmail_site.render import relay_front as relay_frontend
+from chatmail_site.render import relays as relays_render
+from chatmail_site.render.markdown import (
+    Directive,
+    MarkdownRenderer,
+    RenderedMarkdown,
+    fill_directives,
+    rewrite_links,
+)
+from chatmail_site.render.sitemap import (
+    NO_BASE_URL_NOTICE,
+    ROBOTS_FILE,
+    SITEMAP_FILE,
+    SitemapEntry,
+    robots_txt,
+    sitemap_xml,
+)
+from chatmail_site.write.output import Kept, Outputs
 
 DESCRIPTION_LENGTH = 160
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from chatmail_site.config import load_config
-from chatmail_site.errors import Diagnostics
-from chatmail_site.relayini import load_relay_ini
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.config import load_config
+from chatmail_site.load.relayini import load_relay_ini
 from tests.support.browser import save_screenshot
 from tests.support.preview import ServedSite
 from tests.support.reader_site import RELAY_FRONT_PAGES, ReaderSite

@@ -9,8 +9,8 @@ from collections.abc import Collection
 import pytest
 
 from chatmail_site.build import BuildResult
-from chatmail_site.config import SiteConfig
-from chatmail_site.urls import relative_href, root_prefix
+from chatmail_site.core.urls import relative_href, root_prefix
+from chatmail_site.load.config import SiteConfig
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.catalog_checks import po_syntax_problems
-from chatmail_site.cli import main
-from chatmail_site.errors import Diagnostics
-from chatmail_site.i18n import read_catalog
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.catalog_checks import po_syntax_problems
+from chatmail_site.load.i18n import read_catalog
 from tests.support import REPO_ROOT
 from tests.support.sites import page
 

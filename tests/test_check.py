@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.check import BrokenLink, check_links
-from chatmail_site.cli import main
+from chatmail_site.commands.check import BrokenLink, check_links
+from chatmail_site.commands.cli import main
 from tests.support.sites import copy_bundled_site, page, write_site
 
 BROKEN_PAGE_BODY = """\

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from chatmail_site import __version__
-from chatmail_site.cli import main
+from chatmail_site.commands.cli import main
 from tests.support.sites import page
 
 

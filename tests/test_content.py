@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from chatmail_site.build import build_site
-from chatmail_site.errors import Diagnostic
+from chatmail_site.core.errors import Diagnostic
 from tests.support.sites import page, seed
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.cli import main
-from chatmail_site.deploy import CONTENT_SECURITY_POLICY
-from chatmail_site.urls import page_output, page_url
+from chatmail_site.commands.cli import main
+from chatmail_site.core.urls import page_output, page_url
+from chatmail_site.deploy.nginx import CONTENT_SECURITY_POLICY
 from tests.support.axe import format_violations, serious_violations
 from tests.support.browser import save_screenshot
 from tests.support.qr import decode_png

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.deploy import (
+from chatmail_site.commands.negotiate import negotiate
+from chatmail_site.deploy.nginx import (
     ASSET_CACHE_CONTROL,
     AUTOCONFIG_PATH,
     CONTENT_SECURITY_POLICY,
@@ -26,7 +27,6 @@ from chatmail_site.deploy import (
     nginx_config,
     relay_locations,
 )
-from chatmail_site.negotiate import negotiate
 from tests.support.nginx import (
     INSTALL_HINT,
     RunningNginx,

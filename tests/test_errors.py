@@ -7,8 +7,11 @@ import json
 
 import pytest
 
-from chatmail_site import cli, errors, i18n_commands
-from chatmail_site.errors import (
+from chatmail_site.commands import cli
+from chatmail_site.commands import i18n as i18n_commands
+from chatmail_site.commands.report import build_report, github_annotations, write_report
+from chatmail_site.core import errors
+from chatmail_site.core.errors import (
     Diagnostic,
     Diagnostics,
     ExitCode,
@@ -19,7 +22,6 @@ from chatmail_site.errors import (
     without_control_characters,
     workflow_command,
 )
-from chatmail_site.report import build_report, github_annotations, write_report
 
 HOSTILE = "key\r\n::error file=README.md::x\x1b[31m\x07\x00\ud800\u2028end"
 

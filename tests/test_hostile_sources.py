@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site import cli
-from chatmail_site.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
+from chatmail_site.commands import cli
+from chatmail_site.commands.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
 from tests.support import REPO_ROOT
 from tests.support.sites import page, parse_html
 

@@ -13,10 +13,10 @@ from babel.dates import format_date
 from babel.messages.pofile import read_po, write_po
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import main
-from chatmail_site.errors import Diagnostics
-from chatmail_site.i18n import make_language
-from chatmail_site.plural_forms import accepted_plural_forms
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.i18n import make_language
+from chatmail_site.load.plural_forms import accepted_plural_forms
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html, write_site
 
@@ -149,8 +149,8 @@ def month_years_in_fresh_processes() -> dict[str, list[str]]:
     for code in MONTH_LOCALES:
         script = (
             "import json, sys; from datetime import date; from pathlib import Path\n"
-            "from chatmail_site.errors import Diagnostics\n"
-            "from chatmail_site.i18n import make_language\n"
+            "from chatmail_site.core.errors import Diagnostics\n"
+            "from chatmail_site.load.i18n import make_language\n"
             f"lang = make_language({code!r}, Path('locales'), Diagnostics())\n"
             f"days = [date.fromisoformat(d) for d in {[d.isoformat() for d in SAMPLE_DAYS]!r}]\n"
             "print(json.dumps([lang.month_year(d) for d in days]))\n"

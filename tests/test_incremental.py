@@ -9,7 +9,7 @@ import pytest
 
 from chatmail_site import build as build_module
 from chatmail_site.build import build_site
-from chatmail_site.incremental import IncrementalBuilder, Outcome, template_key
+from chatmail_site.incremental.preview import IncrementalBuilder, Outcome, template_key
 from tests.support.sites import page
 
 

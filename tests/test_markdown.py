@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chatmail_site.markdown import MarkdownRenderer
+from chatmail_site.render.markdown import MarkdownRenderer
 from tests.support.sites import parse_html
 
 

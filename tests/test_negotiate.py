@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chatmail_site.negotiate import LanguageRange, negotiate, parse_accept_language
+from chatmail_site.commands.negotiate import LanguageRange, negotiate, parse_accept_language
 
 SITE_LANGUAGES = ["en", "de", "fr", "pt-BR", "zh-Hant"]
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
-from chatmail_site.errors import Diagnostics
-from chatmail_site.i18n import build_date
-from chatmail_site.output import (
+from chatmail_site.commands.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.i18n import build_date
+from chatmail_site.write.output import (
     MARKER,
     PAUSE_AFTER_FILES_VARIABLE,
     OutputError,

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site import parallel
 from chatmail_site.build import build_site
-from chatmail_site.buildcache import cache_dir_for, load_previous
-from chatmail_site.cli import main
+from chatmail_site.commands.cli import main
+from chatmail_site.incremental.buildcache import cache_dir_for, load_previous
+from chatmail_site.render import pool as parallel
 from tests.support.sites import copy_bundled_site
 
 

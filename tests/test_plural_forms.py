@@ -18,10 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import main
-from chatmail_site.errors import Diagnostics
-from chatmail_site.i18n import make_language
-from chatmail_site.plural_forms import (
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.i18n import make_language
+from chatmail_site.load.plural_forms import (
     CONVENTIONAL_PLURAL_FORMS,
     MAX_DEPTH,
     PluralFormsError,
@@ -30,7 +30,7 @@ from chatmail_site.plural_forms import (
     parse_plural_forms,
     same_rule,
 )
-from chatmail_site.po_outline import outline_po
+from chatmail_site.load.po_outline import outline_po
 
 FRENCH_TOOLS = "nplurals=2; plural=(n > 1);"
 BINARY_OPERATORS = ["||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*"]

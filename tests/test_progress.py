@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chatmail_site.progress import progress_bar, wants_progress
+from chatmail_site.commands.progress import progress_bar, wants_progress
 from tests.support.sites import copy_bundled_site
 
 

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatmail_site.build import build_site
-from chatmail_site.errors import find_control_character
-from chatmail_site.markdown import MarkdownRenderer
+from chatmail_site.core.errors import find_control_character
+from chatmail_site.render.markdown import MarkdownRenderer
 from tests.support import REPO_ROOT
 from tests.support.sites import MINIMAL_CONFIG, page
 from tests.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs

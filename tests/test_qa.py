@@ -11,12 +11,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from chatmail_site import language_id
 from chatmail_site.build import build_site
-from chatmail_site.buildcache import cache_dir_for
-from chatmail_site.cli import main
-from chatmail_site.errors import Diagnostic
-from chatmail_site.serve import Preview
+from chatmail_site.commands.cli import main
+from chatmail_site.commands.serve import Preview
+from chatmail_site.core.errors import Diagnostic
+from chatmail_site.incremental.buildcache import cache_dir_for
+from chatmail_site.plan import language_id
 from tests.support import REPO_ROOT
 from tests.support.sites import page, seed
 

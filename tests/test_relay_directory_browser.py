@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
-from chatmail_site.deploy import CONTENT_SECURITY_POLICY
-from chatmail_site.urls import page_url
+from chatmail_site.core.urls import page_url
+from chatmail_site.deploy.nginx import CONTENT_SECURITY_POLICY
 from tests.support.axe import format_violations, serious_violations
 from tests.support.browser import save_screenshot
 from tests.support.preview import ServedSite

@@ -14,8 +14,9 @@ import pytest
 from babel import Locale
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import main
-from chatmail_site.deploy import (
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Severity
+from chatmail_site.deploy.nginx import (
     ASSET_CACHE_CONTROL,
     CONTENT_SECURITY_POLICY,
     PERMISSIONS_POLICY,
@@ -23,8 +24,7 @@ from chatmail_site.deploy import (
     nginx_config,
     relay_locations,
 )
-from chatmail_site.errors import Severity
-from chatmail_site.relay_frontend import deploy_plan_for_output, format_days, format_size
+from chatmail_site.render.relay_front import deploy_plan_for_output, format_days, format_size
 from tests.support.nginx import INSTALL_HINT, RunningNginx, free_port, running_nginx, wrapper_config
 from tests.support.qr import decode_svg
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import BuildResult, build_site
-from chatmail_site.check import check_links
-from chatmail_site.cli import main
-from chatmail_site.errors import Severity
-from chatmail_site.urls import page_output
+from chatmail_site.commands.check import check_links
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Severity
+from chatmail_site.core.urls import page_output
 from tests.support import NODE_MODULES, REPO_ROOT
 from tests.support.sites import page, write_site
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from chatmail_site.errors import Diagnostics, Severity
-from chatmail_site.relayini import KNOWN_KEYS, SOFTWARE_DEFAULTS, RelayIni, load_relay_ini
+from chatmail_site.core.errors import Diagnostics, Severity
+from chatmail_site.load.relayini import KNOWN_KEYS, SOFTWARE_DEFAULTS, RelayIni, load_relay_ini
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chatmail.ini"
 DOCS = Path(__file__).parent.parent / "docs" / "relay-ini.md"

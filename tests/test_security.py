@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.deploy import DeployPlan, DeployPlanError
-from chatmail_site.markdown import MarkdownRenderer, sanitize_html
-from chatmail_site.safety import MAX_SOURCE_FILE_BYTES
+from chatmail_site.core.safety import MAX_SOURCE_FILE_BYTES
+from chatmail_site.deploy.nginx import DeployPlan, DeployPlanError
+from chatmail_site.render.markdown import MarkdownRenderer, sanitize_html
 from tests.support.sites import page
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(24)  # the start of a PNG file: enough for the type check
@@ -394,8 +394,8 @@ def test_binary_files_in_a_language_folder(make_site) -> None:
 def test_ten_thousand_relays_load_in_bounded_time(tmp_path: Path) -> None:
     from datetime import date
 
-    from chatmail_site.errors import Diagnostics
-    from chatmail_site.servers import load_servers
+    from chatmail_site.core.errors import Diagnostics
+    from chatmail_site.load.servers import load_servers
 
     path = tmp_path / "servers.yaml"
     path.write_text("".join(f"- domain: relay{i}.example.org\n  since: 2024-01\n" for i in range(10_000)))

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import make_parser
-from chatmail_site.serve import RELOAD_TAG, Event, PreviewHandler, PreviewServer
+from chatmail_site.commands.cli import make_parser
+from chatmail_site.commands.serve import RELOAD_TAG, Event, PreviewHandler, PreviewServer
 from tests.support import REPO_ROOT
 
 TIMEOUT = 15.0

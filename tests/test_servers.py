@@ -10,8 +10,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from chatmail_site.errors import Diagnostic, Diagnostics, Severity
-from chatmail_site.servers import Relay, load_servers, servers_json
+from chatmail_site.core.errors import Diagnostic, Diagnostics, Severity
+from chatmail_site.load.servers import Relay, load_servers, servers_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "content" / "servers.yaml"

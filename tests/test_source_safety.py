@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import EXIT_CONTENT_ERROR, main
-from chatmail_site.config import load_config
-from chatmail_site.content import load_content
-from chatmail_site.errors import Diagnostic, Diagnostics
-from chatmail_site.incremental import IncrementalBuilder
-from chatmail_site.safety import MAX_SETTINGS_FILE_BYTES, MAX_SOURCE_FILE_BYTES
+from chatmail_site.commands.cli import EXIT_CONTENT_ERROR, main
+from chatmail_site.core.errors import Diagnostic, Diagnostics
+from chatmail_site.core.safety import MAX_SETTINGS_FILE_BYTES, MAX_SOURCE_FILE_BYTES
+from chatmail_site.incremental.preview import IncrementalBuilder
+from chatmail_site.load.config import load_config
+from chatmail_site.load.content import load_content
 from tests.support import REPO_ROOT
 from tests.support.sites import MINIMAL_CONFIG, page
 

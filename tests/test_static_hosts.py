@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.deploy import CONTENT_SECURITY_POLICY
+from chatmail_site.deploy.nginx import CONTENT_SECURITY_POLICY
 from tests.support.nginx import RunningNginx
 from tests.support.qr import decode_png
 from tests.support.reader_site import ReaderSite, build_once, build_relay_front_site

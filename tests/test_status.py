@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.cli import main
+from chatmail_site.commands.cli import main
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html, seed
 

@@ -7,11 +7,11 @@ import pickle
 
 import pytest
 
-from chatmail_site import parallel
 from chatmail_site.build import build_site
-from chatmail_site.cli import main
-from chatmail_site.serve import PreviewServer
-from chatmail_site.templates import TemplateProblem
+from chatmail_site.commands.cli import main
+from chatmail_site.commands.serve import PreviewServer
+from chatmail_site.load.theme import TemplateProblem
+from chatmail_site.render import pool as parallel
 from tests.support.sites import page
 
 OWN = "themes/default/templates/"

@@ -11,9 +11,9 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from chatmail_site.config import SiteConfig
-from chatmail_site.i18n import Language, parse_locale
-from chatmail_site.templates import Theme, _checked_translation
+from chatmail_site.load.config import SiteConfig
+from chatmail_site.load.i18n import Language, parse_locale
+from chatmail_site.load.theme import Theme, _checked_translation
 
 
 class DictTranslations(gettext.NullTranslations):

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from chatmail_site.build import BuildResult, build_site
-from chatmail_site.cli import main
+from chatmail_site.commands.cli import main
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from chatmail_site.urls import (
+from chatmail_site.core.urls import (
     INDEX_SLUG,
     AliasError,
     alias_addresses,

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatmail_site import yamlutil
-from chatmail_site.errors import Diagnostics
+from chatmail_site.core import yamlutil
+from chatmail_site.core.errors import Diagnostics
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"

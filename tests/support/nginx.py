@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.deploy import DeployPlan, config_file_name, nginx_config
+from chatmail_site.deploy.nginx import DeployPlan, config_file_name, nginx_config
 
 INSTALL_HINT = "nginx is not installed; run scripts/install-test-deps.sh to install the test dependencies"
 _START_TIMEOUT = 10.0

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatmail_site.serve import PreviewServer
+from chatmail_site.commands.serve import PreviewServer
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from chatmail_site.cli import main
-from chatmail_site.config import load_config
-from chatmail_site.errors import Diagnostics
-from chatmail_site.servers import Relay, load_servers
+from chatmail_site.commands.cli import main
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.config import load_config
+from chatmail_site.load.servers import Relay, load_servers
 from tests.support import REPO_ROOT
 from tests.support.sites import copy_bundled_site, page
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from chatmail_site.config import load_config
-from chatmail_site.errors import Diagnostics
-from chatmail_site.servers import Relay, load_servers
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.config import load_config
+from chatmail_site.load.servers import Relay, load_servers
 from tests.support import REPO_ROOT
 
 

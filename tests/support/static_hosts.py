@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from chatmail_site.check import css_urls, is_external, parse_document
+from chatmail_site.commands.check import css_urls, is_external, parse_document
 from tests.support.nginx import (
     RunningNginx,
     free_port,

@@ -1,0 +1,1 @@
+"""Foundations every stage uses: diagnostics, source safety, URLs, domain names, YAML with lines."""

@@ -1,0 +1,1 @@
+"""Reuse between builds: recorded dependencies, the persistent build cache and the live preview."""

@@ -1,0 +1,1 @@
+"""Stage 1, load: read and validate site.yaml, pages, servers.yaml, chatmail.ini, catalogs and the theme."""

@@ -1,0 +1,1 @@
+"""Stage 2, plan: which page is shown in which language, how translations compare, page quality checks."""

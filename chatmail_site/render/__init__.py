@@ -1,0 +1,1 @@
+"""Stage 3, render: Markdown, pages, relay pages, the fronted relay's pages and every site-wide file."""

@@ -1,0 +1,1 @@
+"""Stage 4, write: put the rendered files on disk, replacing the previous output atomically."""
