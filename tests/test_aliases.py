@@ -9,7 +9,7 @@ import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import main
-from chatmail_site.render.relay_front import deploy_plan_for_output
+from chatmail_site.deploy.relay import deploy_plan_for_output
 from tests.support.nginx import free_port, running_nginx
 from tests.support.reader_site import RELAY_FRONT_SITE
 from tests.support.sites import page, parse_html, write_site

@@ -18,12 +18,12 @@ from chatmail_site import build as build_module
 from chatmail_site.build import BuildResult, build_site, load_site
 from chatmail_site.commands import cli
 from chatmail_site.commands.cli import main
+from chatmail_site.core import qr
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.incremental import buildcache
 from chatmail_site.incremental.buildcache import cache_dir_for, load_previous
 from chatmail_site.load.content import Page
 from chatmail_site.plan.translations import source_hash
-from chatmail_site.render import qr
 from tests.support.sites import copy_bundled_site
 
 

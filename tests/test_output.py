@@ -16,12 +16,12 @@ from chatmail_site.build import build_site
 from chatmail_site.commands.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.load.i18n import build_date
+from chatmail_site.render.relay_front import gzip_bytes
+from chatmail_site.render.site_files import Outputs
 from chatmail_site.write.output import (
     MARKER,
     PAUSE_AFTER_FILES_VARIABLE,
     OutputError,
-    Outputs,
-    gzip_bytes,
     safe_relative_path,
     write_atomically,
 )

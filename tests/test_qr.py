@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from chatmail_site.core.errors import Diagnostics
+from chatmail_site.core.qr import qr_matrix, qr_png, qr_svg
 from chatmail_site.load.servers import Relay, load_servers
-from chatmail_site.render.qr import qr_matrix, qr_png, qr_svg
 from tests.support.qr import decode, quiet_zone_in_modules, rasterise_svg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,7 +129,7 @@ def test_same_invite_gives_identical_bytes_in_another_process() -> None:
     here = hashlib.sha256(qr_png(payload) + qr_svg(payload).encode()).hexdigest()
     script = (
         "import hashlib, sys\n"
-        "from chatmail_site.render.qr import qr_png, qr_svg\n"
+        "from chatmail_site.core.qr import qr_png, qr_svg\n"
         "p = sys.argv[1]\n"
         "print(hashlib.sha256(qr_png(p) + qr_svg(p).encode()).hexdigest())\n"
     )

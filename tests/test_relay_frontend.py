@@ -24,7 +24,8 @@ from chatmail_site.deploy.nginx import (
     nginx_config,
     relay_locations,
 )
-from chatmail_site.render.relay_front import deploy_plan_for_output, format_days, format_size
+from chatmail_site.deploy.relay import deploy_plan_for_output
+from chatmail_site.render.relay_front import format_days, format_size
 from tests.support.nginx import INSTALL_HINT, RunningNginx, free_port, running_nginx, wrapper_config
 from tests.support.qr import decode_svg
 

@@ -13,8 +13,7 @@ from babel import Locale
 
 from chatmail_site.build import BuildResult, build_site
 from chatmail_site.core.urls import page_output, page_url
-from chatmail_site.load.servers import Relay
-from chatmail_site.render.relays import relay_slug
+from chatmail_site.load.servers import Relay, relay_slug
 from tests.support import REPO_ROOT
 from tests.support.relays import bundled_languages, bundled_relays
 from tests.support.sites import parse_html

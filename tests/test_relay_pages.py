@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import BuildResult, build_site
+from chatmail_site.core import qr
 from chatmail_site.core.urls import page_output
 from chatmail_site.load.i18n import build_date
-from chatmail_site.load.servers import Relay
-from chatmail_site.render import qr
-from chatmail_site.render.relays import relay_slug
+from chatmail_site.load.servers import Relay, relay_slug
 from tests.support import REPO_ROOT
 from tests.support.qr import decode_png, decode_svg
 from tests.support.relays import bundled_languages, bundled_relays

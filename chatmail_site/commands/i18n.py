@@ -22,6 +22,12 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract
 from babel.messages.pofile import read_po, write_po
 
 from chatmail_site import __version__
+from chatmail_site.commands.status import (
+    format_markdown_summary,
+    format_matrix,
+    format_status_json,
+    site_status,
+)
 from chatmail_site.core.errors import Diagnostics, ExitCode, print_diagnostics
 from chatmail_site.core.safety import (
     MAX_DATA_FILE_BYTES,
@@ -56,16 +62,9 @@ from chatmail_site.load.plural_forms import (
     preferred_plural_forms,
 )
 from chatmail_site.load.po_outline import PoOutline, keep_header, outline_po
+from chatmail_site.load.servers import load_relays
 from chatmail_site.plan import qa
-from chatmail_site.plan.translations import (
-    SOURCE_HASH_KEY,
-    format_markdown_summary,
-    format_matrix,
-    format_status_json,
-    site_status,
-    source_hash,
-)
-from chatmail_site.render import relays as relays_render
+from chatmail_site.plan.translations import SOURCE_HASH_KEY, source_hash
 
 TEMPLATE_NAME = "messages.pot"
 JINJA_EXTRACTOR = "jinja2.ext:babel_extract"
@@ -589,7 +588,7 @@ def run_status(args: argparse.Namespace) -> int:
     if config is None:
         return ExitCode.CONTENT_ERROR
     content = load_content(config, diagnostics)
-    relays = relays_render.load_relays(config, diagnostics, today=build_date())
+    relays = load_relays(config, diagnostics, today=build_date())
     findings = qa.site_findings(content, relays, config.languages)
     status = site_status(config.languages, content, findings)
     if args.json:

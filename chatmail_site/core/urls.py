@@ -217,3 +217,19 @@ def alias_path(alias: str) -> str:
 def alias_addresses(path: str) -> tuple[str, ...]:
     """The addresses (from the site root) at which an old address can be requested."""
     return (f"/{path}",) if not path.endswith("/") else (f"/{path[:-1]}", f"/{path}")
+
+
+def output_name_problem(name: str) -> str | None:
+    """Why `name` cannot be written below the output root, or None when it can.
+
+    String checks only: this runs for every output of every preview rebuild.
+    """
+    if (
+        not name
+        or "\\" in name
+        or "\x00" in name
+        or name.startswith("/")
+        or any(part in ("", ".", "..") for part in name.split("/"))
+    ):
+        return f"refusing to write `{name}`: it would leave the output folder"
+    return None

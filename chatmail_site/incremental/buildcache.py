@@ -15,7 +15,7 @@ It lives in a folder next to the output (`build/` → `.build.cache/`) and holds
 A build reuses a previous output file only when the first digest is unchanged, none of the
 inputs that output read changed, and the file is still the one the last build wrote. The
 site-wide files (root and 404 pages, sitemap, QR images) are reused by the same rule as in
-the live preview (dependencies.KeptSiteFiles). Every
+the live preview (KeptSiteFiles). Every
 key is a hash of content; file times serve only to notice an output edited by hand.
 """
 
@@ -35,20 +35,16 @@ from typing import TYPE_CHECKING, Any
 from chatmail_site import __version__
 from chatmail_site.core.errors import Diagnostic
 from chatmail_site.core.safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, confined_path, read_source
-from chatmail_site.incremental.dependencies import (
-    SERVERS_KEY,
-    KeptSiteFiles,
-    ShownCheck,
-    affected_outputs,
-    originals_answered_by_checks,
-    template_key,
-)
+from chatmail_site.incremental.dependencies import ShownCheck, affected_outputs, originals_answered_by_checks
 from chatmail_site.load.config import CONFIG_FILE, bundled_dir
 from chatmail_site.model.cache import DerivedCache, content_key
+from chatmail_site.model.reuse import KeptSiteFiles
+from chatmail_site.render.recording import SERVERS_KEY, template_key
 from chatmail_site.write.output import Kept
 
 if TYPE_CHECKING:
-    from chatmail_site.build import Site, SitePlan
+    from chatmail_site.build import Site
+    from chatmail_site.model.plan import SitePlan
 
 CACHE_FORMAT = 2
 STATE_FILE = "state.json"

@@ -9,105 +9,19 @@ affects; neither ever looks at file times.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from chatmail_site.plan.translations import TranslationCheck
+from chatmail_site.render.recording import ANY_INPUT
 
 if TYPE_CHECKING:
-    from chatmail_site.build import PagePlan, PageRenderer, Site, SitePlan
-    from chatmail_site.load.theme import Theme
+    from chatmail_site.build import Site
+    from chatmail_site.model.plan import SitePlan
 
-# An input key meaning "anything": outputs that carry it are re-rendered on every change.
-ANY_INPUT = "*"
-TEMPLATE_PREFIX = "template:"
-SERVERS_KEY = "content/servers.yaml"
-# The directive whose inputs are known (servers.yaml); any other directive may read anything.
-RELAY_LIST_DIRECTIVE = "relays"
 
 # What a page shows of its translation check: (state, stamped), or None for no check.
 ShownCheck = tuple[str, bool] | None
-
-
-@dataclass(frozen=True)
-class KeptSiteFiles:
-    """The site-wide files of the last build, for a rebuild whose plan is unchanged.
-
-    Both the preview and the build cache reuse them only when the set of pages, their titles
-    and the translations are as they were, and site.yaml, the catalogs and the tool are too
-    (anything else renders everything). Of the site-wide files, the sitemap and robots.txt
-    read only that; the root and 404 pages read it and their templates; the QR images and
-    servers.json read servers.yaml. Those whose inputs did not change are taken from here.
-    """
-
-    files: Mapping[str, bytes]
-    changed: frozenset[str]  # the input keys that changed
-
-    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, bytes] | None:
-        """The kept files of one group, or None when the group must be made afresh."""
-        names = list(names)
-        if reads_changed_input or any(name not in self.files for name in names):
-            return None
-        return {name: self.files[name] for name in names}
-
-    def template_changed(self) -> bool:
-        return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)
-
-
-def template_key(name: str) -> str:
-    """The input key of a template, by its name below templates/ (any theme folder)."""
-    return TEMPLATE_PREFIX + name
-
-
-class TemplateRecorder:
-    """Records the templates each render loads, including those reached by extends/include.
-
-    Jinja caches compiled templates, so the loader alone is not asked twice; every lookup
-    however goes through the environment's `_load_template`, which this wraps.
-    """
-
-    def __init__(self, theme: Theme) -> None:
-        self._used: set[str] | None = None
-        environment = theme.env
-        load = environment._load_template
-
-        def recording_load(name, globals):
-            if self._used is not None:
-                self._used.add(name if isinstance(name, str) else name.name)
-            return load(name, globals)
-
-        environment._load_template = recording_load
-
-    @contextmanager
-    def recording(self) -> Iterator[set[str]]:
-        """Collect the names of the templates loaded inside the block."""
-        self._used = used = set()
-        try:
-            yield used
-        finally:
-            self._used = None
-
-
-def recorder_of(theme: Theme) -> TemplateRecorder:
-    """The theme's one recorder, made on first use however often the theme renders."""
-    recorder = getattr(theme, "_dependency_recorder", None)
-    if recorder is None:
-        recorder = TemplateRecorder(theme)
-        theme._dependency_recorder = recorder
-    return recorder
-
-
-def page_inputs(site: Site, page_plan: PagePlan, renderer: PageRenderer) -> set[str]:
-    """The source inputs of one page output (templates are recorded separately)."""
-    inputs = {page_plan.page.display_path}
-    original = site.content.get(page_plan.slug, site.config.default_language)
-    if original is not None:
-        inputs.add(original.display_path)
-    for directive in renderer.markdown_of(page_plan.page).directives:
-        inputs.add(SERVERS_KEY if directive.name == RELAY_LIST_DIRECTIVE else ANY_INPUT)
-    return inputs
 
 
 def shown_check(check: TranslationCheck | None) -> ShownCheck:

@@ -23,10 +23,8 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
 from chatmail_site.build import (
-    KeptSiteFiles,
     PageRenderer,
     Site,
-    SitePlan,
     finish_outputs,
     load_site,
     plan_site,
@@ -36,17 +34,19 @@ from chatmail_site.build import (
 from chatmail_site.core.errors import Diagnostic, Diagnostics
 from chatmail_site.core.safety import check_changed_entry, check_conflict_markers
 from chatmail_site.incremental.dependencies import (
-    SERVERS_KEY,
     affected_outputs,
     originals_answered_by_checks,
     shown_checks,
-    template_key,
 )
 from chatmail_site.load.content import ContentIndex, Page, _load_entry
 from chatmail_site.load.i18n import build_date
+from chatmail_site.load.servers import load_relays
 from chatmail_site.load.theme import Theme
 from chatmail_site.model.cache import DerivedCache
-from chatmail_site.render import relays as relays_render
+from chatmail_site.model.plan import SitePlan
+from chatmail_site.model.reuse import KeptSiteFiles
+from chatmail_site.plan.translations import cached_checker
+from chatmail_site.render.recording import SERVERS_KEY, template_key
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,7 @@ def full_build(
     site = load_site(site_dir, diagnostics)
     if site is None:
         return None, _unique(diagnostics)
-    plan = plan_site(
-        site.config, site.content, site.relays, cache.translation_check, languages=site.languages
-    )
+    plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
     files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True, cache)
     found = _unique(diagnostics)
     if diagnostics.errors:
@@ -148,7 +146,7 @@ def classify(site: Site, changed: Iterable[str]) -> Change:
         if not check_changed_entry(config.root, name, diagnostics):
             continue  # a link out of the site (or the theme), a pipe, a huge file: never read
         if name == SERVERS_KEY and site.fronted is None:  # the fronted relay's pages read it too
-            relays = relays_render.load_relays(config, diagnostics, today=build_date())
+            relays = load_relays(config, diagnostics, today=build_date())
             keys.add(name)
         elif len(parts) >= 4 and parts[0] == "themes" and parts[2] == "templates":
             theme = Theme(config)  # a fresh loader also sees new files that shadow others
@@ -196,9 +194,7 @@ def incremental_build(
         found = _unique((*kept, *change.diagnostics))
         return None, Outcome(False, found, False, 0, time.perf_counter() - started)
     site = change.site
-    plan = plan_site(
-        site.config, site.content, site.relays, cache.translation_check, languages=site.languages
-    )
+    plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
     if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
         raise NeedsFullBuild("the set of pages or translations changed")
     answered = originals_answered_by_checks(shown_checks(previous.plan), site, plan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -306,3 +307,10 @@ def _report_stray_folders(config: SiteConfig, diagnostics: Diagnostics) -> None:
                 f"the folder `{entry.name}` is not one of the site's languages; it is not built",
                 hint,
             )
+
+
+DIRECTIVE_LINE = re.compile(r"^[ \t]{0,3}\{%\s*(?P<name>[A-Za-z0-9_-]*)\s*(?P<args>.*?)\s*%\}[ \t]*$")
+
+
+# The directive whose inputs are known (servers.yaml); any other directive may read anything.
+RELAY_LIST_DIRECTIVE = "relays"

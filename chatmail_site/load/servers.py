@@ -9,6 +9,7 @@ The file is a top-level YAML list with one mapping per relay (see docs/servers.m
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Iterable, Mapping
@@ -27,6 +28,8 @@ from chatmail_site.core.domainname import InvalidDomain, normalize_domain
 from chatmail_site.core.errors import Diagnostics, did_you_mean, known_keys_hint
 from chatmail_site.core.safety import MAX_DATA_FILE_BYTES, read_source_text
 from chatmail_site.core.yamlutil import LineDict, LineList, describe_type, expect_text, load_yaml
+from chatmail_site.load.config import SiteConfig
+from chatmail_site.load.content import display_path
 
 InviteForm = Literal["legacy", "short"]
 INVITE_FORMS: tuple[InviteForm, ...] = ("legacy", "short")
@@ -641,3 +644,35 @@ def _check_single_default(relays: list[Relay], path: str, diagnostics: Diagnosti
 def _relay_order(relay: Relay) -> bool:
     """The default relay first; the others keep the order servers.yaml gives them (the sort is stable)."""
     return not relay.default
+
+
+# The folder below each language folder that holds one page per relay.
+RELAY_FOLDER = "servers"
+
+
+QR_FOLDER = "qr"
+
+
+def relay_slug(relay: Relay) -> str:
+    """The slug of a relay's page: `servers/<ascii domain>`, the same in every language."""
+    return f"{RELAY_FOLDER}/{relay.ascii_domain}"
+
+
+def qr_png_output(relay: Relay) -> str:
+    """Where the relay's QR invite code is published as a PNG, below the output root."""
+    return f"{QR_FOLDER}/{relay.ascii_domain}.png"
+
+
+def load_relays(config: SiteConfig, diagnostics: Diagnostics, *, today: date) -> tuple[Relay, ...]:
+    """The relays of content/servers.yaml, with diagnostics naming the file as the site sees it.
+
+    A site without servers.yaml simply has no relays.
+    """
+    found = Diagnostics()
+    relays = load_servers(config.servers_file, found, today=today, missing_ok=True)
+    shown = display_path(config, config.servers_file)
+    diagnostics.extend(
+        dataclasses.replace(item, path=shown) if item.path == str(config.servers_file) else item
+        for item in found
+    )
+    return relays

@@ -15,19 +15,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from chatmail_site.core.errors import Diagnostic
 from chatmail_site.load.content import Page
-from chatmail_site.plan.qa import QA_KINDS, decode_findings, encode_findings
-from chatmail_site.plan.translations import (
-    Shingles,
-    State,
-    TranslationCheck,
-    check_translation,
-    page_shingles,
-    recorded_hash,
-)
-from chatmail_site.render.markdown import MarkdownRenderer, RenderedMarkdown
+from chatmail_site.model.plan import State, TranslationCheck
 
 T = TypeVar("T")
 # One derived result: its kind, its key and the result.
@@ -108,25 +101,6 @@ class DerivedCache:
                 except (ValueError, TypeError):
                     continue
 
-    def rendered_markdown(
-        self, renderer: MarkdownRenderer, directives: Collection[str], body: str
-    ) -> RenderedMarkdown:
-        """A page body converted to safe HTML by a renderer that knows `directives`.
-
-        Its problems travel with it, so a page taken from the cache is reported again.
-        """
-        key = content_key(*sorted(directives), "", body)
-        return self.get("markdown", key, lambda: renderer.render(body))
-
-    def translation_check(self, translation: Page, original: Page) -> TranslationCheck:
-        """How a translation compares with its original, worked out once per pair of texts."""
-        stamp = recorded_hash(translation) or ""
-        key = (self.page_text_key(translation), stamp, self.page_text_key(original))
-        return self.get("check", key, lambda: check_translation(translation, original, self.shingles))
-
-    def shingles(self, page: Page) -> Shingles:
-        return self.get("shingles", self.page_text_key(page), lambda: page_shingles(page))
-
     def page_text_key(self, page: Page) -> str:
         """The hash of what a page says: its title and body (front matter aside)."""
         text = (page.title, page.body)
@@ -159,6 +133,32 @@ def _encode_bytes(data: bytes) -> str:
 
 def _decode_bytes(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+# The kinds of derived results the findings are kept under: a page alone, its language, and
+# a translation with its original.
+QA_KINDS = ("qa-page", "qa-language", "qa-pair")
+
+
+@dataclass(frozen=True)
+class PageFindings:
+    """What the checks found on one page, and the marks that allowed a difference."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    used_marks: frozenset[tuple[str, str]]
+
+
+def encode_findings(found: PageFindings) -> list[Any]:
+    """Findings as JSON data, for the persistent build cache."""
+    return [[d.as_dict() for d in found.diagnostics], sorted(list(mark) for mark in found.used_marks)]
+
+
+def decode_findings(value: list[Any]) -> PageFindings:
+    diagnostics, used = value
+    return PageFindings(
+        tuple(Diagnostic.from_dict(d) for d in diagnostics),
+        frozenset((str(check), str(value)) for check, value in used),
+    )
 
 
 # Kind of result → how it is written to JSON and read back.

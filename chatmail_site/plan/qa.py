@@ -30,13 +30,11 @@ from typing import Any
 from chatmail_site.core.errors import Diagnostic, Severity, did_you_mean
 from chatmail_site.load.content import ContentIndex, Page
 from chatmail_site.load.servers import Relay
+from chatmail_site.model.cache import PageFindings
 from chatmail_site.plan import language_id
 from chatmail_site.plan.pageparts import Block, Link, named_host, page_blocks, plain_number, url_host
 
 QA_KEY = "qa"
-# The kinds of derived results the findings are kept under: a page alone, its language, and
-# a translation with its original.
-QA_KINDS = ("qa-page", "qa-language", "qa-pair")
 # The checks a `qa:` mark can name, each with what its values are.
 CHECKS: dict[str, str] = {
     "structure": "`headings` or `blocks`",
@@ -573,14 +571,6 @@ def check_language(
 Getter = Callable[[str, Hashable, Callable[[], Any]], Any]
 
 
-@dataclass(frozen=True)
-class PageFindings:
-    """What the checks found on one page, and the marks that allowed a difference."""
-
-    diagnostics: tuple[Diagnostic, ...]
-    used_marks: frozenset[tuple[str, str]]
-
-
 def site_findings(
     content: ContentIndex,
     relays: Sequence[Relay],
@@ -684,16 +674,3 @@ def _with_stale_marks(page: Page, parts: list[PageFindings]) -> list[Diagnostic]
 
 def _warning(page: Page, line: int, message: str, hint: str) -> Diagnostic:
     return Diagnostic(page.display_path, line, Severity.WARNING, message, hint)
-
-
-def encode_findings(found: PageFindings) -> list[Any]:
-    """Findings as JSON data, for the persistent build cache."""
-    return [[d.as_dict() for d in found.diagnostics], sorted(list(mark) for mark in found.used_marks)]
-
-
-def decode_findings(value: list[Any]) -> PageFindings:
-    diagnostics, used = value
-    return PageFindings(
-        tuple(Diagnostic.from_dict(d) for d in diagnostics),
-        frozenset((str(check), str(value)) for check, value in used),
-    )

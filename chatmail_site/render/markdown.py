@@ -27,8 +27,8 @@ from chatmail_site.core.errors import (
     find_control_character,
     without_control_characters,
 )
+from chatmail_site.load.content import DIRECTIVE_LINE
 
-DIRECTIVE_LINE = re.compile(r"^[ \t]{0,3}\{%\s*(?P<name>[A-Za-z0-9_-]*)\s*(?P<args>.*?)\s*%\}[ \t]*$")
 DIRECTIVE_LIKE = re.compile(r"\{%|%\}")
 PLACEHOLDER_PREFIX = "CHATMAILSITEDIRECTIVE"
 PLACEHOLDER = PLACEHOLDER_PREFIX + "{index}X"

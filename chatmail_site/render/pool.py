@@ -24,8 +24,9 @@ from chatmail_site.core.errors import Diagnostic, Diagnostics
 from chatmail_site.render.markdown import RenderedMarkdown
 
 if TYPE_CHECKING:
-    from chatmail_site.build import PageRenderer, RenderItem
     from chatmail_site.load.content import Page
+    from chatmail_site.model.plan import RenderItem
+    from chatmail_site.render.pages import PageRenderer
 
 # Below this many outputs a pool costs more than it saves.
 PARALLEL_THRESHOLD = 600
@@ -81,7 +82,7 @@ def render_in_pool(
     no rendered page. Its result is handed to `side_task.receive` here."""
     global _side_task
     global _renderer, _pages, _items, _render
-    from chatmail_site.build import PagePlan
+    from chatmail_site.model.plan import PagePlan
 
     pages = list({(p.page.slug, p.page.lang): p.page for p in items if isinstance(p, PagePlan)}.values())
     _renderer, _pages, _items, _render = renderer, pages, items, render

@@ -14,66 +14,45 @@ relay get none of this.
 
 from __future__ import annotations
 
+import gzip
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from babel import Locale
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from chatmail_site.core.errors import Diagnostics, SiteError
+from chatmail_site.core import qr
+from chatmail_site.core.errors import Diagnostics
 from chatmail_site.core.urls import (
-    NOT_FOUND_SLUG,
-    LocatedPage,
-    not_found_output,
-    page_of_output,
     page_output,
     page_url,
     relative_href,
     root_prefix,
 )
-from chatmail_site.deploy.nginx import (
-    NGINX_FOLDER,
-    DeployPlan,
-    DeployPlanError,
-    config_file_name,
-    deploy_readme,
-    locations_file_name,
-    nginx_config,
-    relay_locations,
+from chatmail_site.load.fronted import (
+    FRONT_PAGES,
+    HOME_SLUG,
+    INFO_SLUG,
+    OLD_PAGES,
+    OWN_TEXT_NAMES,
+    PRIVACY_SLUG,
+    FrontedRelay,
+    old_qr_image,
 )
-from chatmail_site.load.config import SiteConfig, load_config
-from chatmail_site.load.content import display_path, load_content
-from chatmail_site.load.i18n import Language, build_date, theme_languages
-from chatmail_site.load.relay_own import OWN_FOLDER, OwnText, load_own_texts, relay_values, render_own
-from chatmail_site.load.relayini import LARGE_MESSAGE_BYTES, RelayIni, line_of_key, load_relay_ini
-from chatmail_site.load.servers import Relay
-from chatmail_site.plan.aliases import nginx_redirects, page_aliases
-from chatmail_site.render import qr
+from chatmail_site.load.i18n import Language, theme_languages
+from chatmail_site.load.relay_own import relay_values
+from chatmail_site.load.relayini import LARGE_MESSAGE_BYTES, RelayIni
+from chatmail_site.model.plan import FrontPagePlan
 from chatmail_site.render.markdown import MarkdownRenderer
-from chatmail_site.render.relays import load_relays
-from chatmail_site.write.output import gzip_bytes
+from chatmail_site.render.own_texts import render_own
 
 if TYPE_CHECKING:
-    from chatmail_site.build import PageRenderer, Site, SitePlan
+    from chatmail_site.load.site import Site
+    from chatmail_site.model.plan import SitePlan
+    from chatmail_site.render.pages import PageRenderer
 
-HOME_SLUG = "relay"
-INFO_SLUG = "relay/info"
-PRIVACY_SLUG = "relay/privacy"
-# slug → template of each page of the fronted relay
-FRONT_PAGES = {HOME_SLUG: "relay-home.html", INFO_SLUG: "relay-info.html", PRIVACY_SLUG: "relay-privacy.html"}
-# The relay software's own pages, by their addresses, and the pages that replace them here
-# (its index.html is this site's root page, which leads to every language's home).
-OLD_PAGES = {"info.html": INFO_SLUG, "privacy.html": PRIVACY_SLUG}
-# The paths the relay's own nginx answers (prefix locations), which nothing the site writes
-# may fall under: account creation, its old address, the proxied services, mta-sts and autoconfig.
-# Pages live in language folders, and no language tag is one of these; an alias may be.
-RELAY_PATHS = ("/new", "/cgi-bin/", "/mxdeliv", "/relay", "/ping", "/generate_204", "/.well-known/")
-# slug → name of the page's own text in content/relay/<lang>/ and in `{page.…}` references
-OWN_TEXT_NAMES = {HOME_SLUG: "home", INFO_SLUG: "info", PRIVACY_SLUG: "privacy"}
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
 _MIB = 1024**2
@@ -84,124 +63,7 @@ _SIZE_FORMAT = "#,##0.#"
 EXAMPLE_USER = "abc123xyz"
 
 
-@dataclass(frozen=True)
-class FrontedRelay:
-    """The relay the site fronts: its settings, the invite its QR code encodes, and where
-    site.yaml names it (for messages about it)."""
-
-    ini: RelayIni
-    invite_uri: str
-    config_file: Path
-    config_line: int
-    from_ini_file: bool
-    qr_svg: str = field(default="", compare=False, repr=False)
-    # The operator's own texts by (page name, language), from content/relay/.
-    own_texts: Mapping[tuple[str, str], OwnText] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def domain(self) -> str:
-        return self.ini.mail_domain
-
-
 # ---- loading ---------------------------------------------------------------------------
-
-
-def load_fronted_relay(
-    config: SiteConfig, relays: Iterable[Relay], diagnostics: Diagnostics
-) -> FrontedRelay | None:
-    """The relay named by `fronts:` in site.yaml, or None when the site fronts none (or on error)."""
-    fronts = config.fronts
-    if fronts is None:
-        _warn_about_unused_own_texts(config, diagnostics)
-        return None
-    by_domain = {relay.ascii_domain: relay for relay in relays}
-    if fronts.ini is not None:
-        ini = load_relay_ini(fronts.ini, diagnostics)
-        if ini is None:
-            return None
-        if fronts.domain is not None and fronts.domain != ini.mail_domain:
-            diagnostics.error(
-                config.config_file,
-                fronts.line,
-                f"`fronts` names {fronts.domain}, but {fronts.ini.name} is the config of {ini.mail_domain}",
-                "name the same relay in both, or leave out `domain:`",
-            )
-            return None
-    elif fronts.domain in by_domain:
-        # Without its chatmail.ini the relay's limits are the relay software's defaults.
-        ini = RelayIni(path=config.config_file, mail_domain=fronts.domain)
-    else:
-        diagnostics.error(
-            config.config_file,
-            fronts.line,
-            f"`fronts` names {fronts.domain}, which is not a relay of content/servers.yaml",
-            "add the relay to servers.yaml, or point `fronts:` at its chatmail.ini",
-        )
-        return None
-    listed = by_domain.get(ini.mail_domain)
-    invite_uri = listed.invite_uri if listed else f"DCACCOUNT:https://{ini.mail_domain}/new"
-    own_texts = load_own_texts(config, diagnostics)
-    fronted = FrontedRelay(
-        ini, invite_uri, config.config_file, fronts.line, fronts.ini is not None, own_texts=own_texts
-    )
-    _warn_without_privacy_contacts(fronted, diagnostics)
-    if ini.self_signed:
-        # Its accounts come from /new in the reader's browser, one per visit; no fixed QR code.
-        return fronted
-    # Drawn once per build, however many languages show it.
-    return replace(fronted, qr_svg=qr.qr_svg(invite_uri))
-
-
-def _warn_about_unused_own_texts(config: SiteConfig, diagnostics: Diagnostics) -> None:
-    """Own texts for relay pages mean nothing on a site that fronts no relay; say so."""
-    folder = config.content_dir / OWN_FOLDER
-    if folder.is_dir():
-        diagnostics.warning(
-            display_path(config, folder),
-            0,
-            "the site fronts no relay, so its own texts for relay pages are not used",
-            "add `fronts: chatmail.ini` to site.yaml, or remove the folder",
-        )
-
-
-def _warn_without_privacy_contacts(fronted: FrontedRelay, diagnostics: Diagnostics) -> None:
-    """The privacy page must name whom to contact; without that it is incomplete."""
-    ini = fronted.ini
-    missing = ini.missing_privacy_contacts
-    if not missing:
-        return
-    names = " and ".join(f"`{key}`" for key in missing)
-    if fronted.from_ini_file:
-        diagnostics.warning(
-            ini.path,
-            # A key written without a value lies below the section header; point at it.
-            max(line_of_key(ini.path, key) for key in missing),
-            f"the privacy page has no {names}: readers cannot reach the operator",
-            f"set {names} in [params] of the relay's chatmail.ini",
-        )
-    else:
-        diagnostics.warning(
-            fronted.config_file,
-            fronted.config_line,
-            f"the privacy page of {fronted.domain} has no operator contacts",
-            "point `fronts:` at the relay's chatmail.ini (`fronts: {domain: …, ini: chatmail.ini}`) "
-            "with privacy_mail and privacy_postal set",
-        )
-
-
-def check_front_slugs_are_free(
-    config: SiteConfig, content_slugs: Iterable[str], diagnostics: Diagnostics
-) -> None:
-    """A content page named like a relay page would collide with it in every language."""
-    taken = set(FRONT_PAGES)
-    for slug in content_slugs:
-        if slug in taken:
-            diagnostics.error(
-                config.config_file,
-                config.fronts.line if config.fronts else 0,
-                f"the page `{slug}` collides with the pages of the fronted relay ({', '.join(FRONT_PAGES)})",
-                f"rename content/<lang>/{slug}.md",
-            )
 
 
 # ---- localized facts -------------------------------------------------------------------
@@ -277,24 +139,12 @@ def privacy_contacts(ini: RelayIni) -> dict[str, Any]:
 # ---- pages -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class FrontPagePlan(LocatedPage):
-    """One page of the fronted relay in one language; its texts are the theme's, so it is a
-    real translation only in languages the theme speaks, and a fallback elsewhere."""
-
-    slug: str
-    lang: str
-    fallback: bool = False
-
-    @property
-    def template(self) -> str:
-        return FRONT_PAGES[self.slug]
-
-
 def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[str, bytes]:
     """The fronted relay's pages in every language, and what keeps its old addresses working
     (nothing when the site fronts no relay)."""
-    from chatmail_site.build import PageRenderer, SitePlan, language_chooser
+    from chatmail_site.model.plan import SitePlan
+    from chatmail_site.render.pages import PageRenderer
+    from chatmail_site.render.site_files import language_chooser
 
     fronted = site.fronted
     if fronted is None:
@@ -329,19 +179,6 @@ def front_outputs(site: Site) -> dict[str, str]:
     outputs.update({name: "an old address of the relay software" for name in OLD_PAGES})
     outputs[old_qr_image(site.fronted.domain)] = "the relay software's old QR code image"
     return outputs
-
-
-def relay_path_of(url: str) -> str | None:
-    """The relay path that answers a site address (`/new/x` → `/new`), or None when free.
-
-    The relay's nginx matches these as prefixes, so `/newsletter/` belongs to `/new` too.
-    """
-    return next((path for path in RELAY_PATHS if url.startswith(path)), None)
-
-
-def old_qr_image(domain: str) -> str:
-    """Where the relay software published the QR invite code of its relay."""
-    return f"qr-chatmail-invite-{domain}.png"
 
 
 def _render(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan) -> bytes:
@@ -406,97 +243,12 @@ def _own_text(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan
 # ---- deploying -------------------------------------------------------------------------
 
 
-def deploy_plan(
-    config: SiteConfig,
-    fronted: FrontedRelay,
-    outputs: Iterable[str],
-    aliases: Mapping[str, str] | None = None,
-    **settings: Any,
-) -> DeployPlan:
-    """The DeployPlan of a build: its languages and, per language, every page it wrote.
-
-    `outputs` are the build's file names below the output root; `settings` override the
-    production defaults (a test serves the same build on 127.0.0.1 without TLS).
-    """
-    pages: dict[str, set[str]] = {lang: set() for lang in config.languages}
-    names = set(outputs)
-    for name in names:
-        page = page_of_output(name)
-        if page is not None and page[0] in pages:
-            pages[page[0]].add(page[1])
-    for lang, slugs in pages.items():
-        if not_found_output(lang) in names:
-            slugs.add(NOT_FOUND_SLUG)
-    defaults: dict[str, Any] = {"invite_uri": fronted.invite_uri, "dclogin": fronted.ini.self_signed}
-    defaults.update(_certificate_files(fronted.ini))
-    return DeployPlan(
-        domain=fronted.domain,
-        languages=config.languages,
-        default_language=config.default_language,
-        pages={lang: frozenset(slugs) for lang, slugs in pages.items()},
-        aliases=dict(aliases or {}),
-        **{**defaults, **settings},
-    )
-
-
-# Where the relay software keeps the certificate it makes for a relay without a domain name.
-SELF_SIGNED_CERTIFICATE = ("/etc/ssl/certs/mailserver.pem", "/etc/ssl/private/mailserver.key")
-
-
-def _certificate_files(ini: RelayIni) -> dict[str, str]:
-    """The certificate and key nginx should use when the relay's own are not Let's Encrypt's."""
-    if ini.tls_external_cert_and_key:
-        certificate, key = ini.tls_external_cert_and_key.split()
-    elif ini.self_signed:
-        certificate, key = SELF_SIGNED_CERTIFICATE
-    else:
-        return {}
-    return {"tls_certificate": certificate, "tls_certificate_key": key}
-
-
-def deploy_files(
-    config: SiteConfig,
-    fronted: FrontedRelay,
-    outputs: Iterable[str],
-    diagnostics: Diagnostics,
-    aliases: Mapping[str, str] | None = None,
-) -> dict[str, bytes]:
-    """The nginx configs and their README, by their names in the folder beside the web root."""
-    try:
-        plan = deploy_plan(config, fronted, outputs, aliases)
-    except DeployPlanError as problem:
-        diagnostics.error(
-            config.config_file,
-            fronted.config_line,
-            f"the nginx config cannot be written: {problem}",
-            "check `fronts:` and the relay's mail_domain",
-        )
-        return {}
-    return {
-        f"{NGINX_FOLDER}/{config_file_name(plan)}": nginx_config(plan).encode("utf-8"),
-        f"{NGINX_FOLDER}/{locations_file_name(plan)}": relay_locations(plan).encode("utf-8"),
-        "README.md": deploy_readme(plan).encode("utf-8"),
-    }
-
-
 def serving_files(site: Site, files: Mapping[str, bytes]) -> dict[str, bytes]:
     """What serving the build on the relay adds to the web root: gzip copies.
 
     Nothing for a site that fronts no relay: hosts like GitHub Pages compress on their own.
     """
     return gzip_copies(files) if site.fronted is not None else {}
-
-
-def deploy_output(
-    site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics, aliases: Mapping[str, str]
-) -> dict[str, bytes]:
-    """The files for the folder beside the web root: nothing for a site that fronts no relay.
-
-    `aliases` maps each old address the pages name to the path of its page.
-    """
-    if site.fronted is None:
-        return {}
-    return deploy_files(site.config, site.fronted, files, diagnostics, aliases)
 
 
 def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -506,19 +258,6 @@ def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
     }
 
 
-def deploy_plan_for_output(site_dir: Path, out_dir: Path, **settings: Any) -> DeployPlan:
-    """The DeployPlan of a site already built into `out_dir`, as the build derives it.
-
-    Raises SiteError when the site's config or relay cannot be read.
-    """
-    diagnostics = Diagnostics()
-    config = load_config(site_dir, diagnostics)
-    fronted = None
-    if config is not None:
-        relays = load_relays(config, diagnostics, today=build_date())
-        fronted = load_fronted_relay(config, relays, diagnostics)
-    if config is None or fronted is None or diagnostics.errors:
-        raise SiteError(diagnostics)
-    outputs = [path.relative_to(out_dir).as_posix() for path in out_dir.rglob("*.html")]
-    aliases = nginx_redirects(page_aliases(load_content(config, diagnostics)))
-    return deploy_plan(config, fronted, outputs, aliases, **settings)
+def gzip_bytes(data: bytes) -> bytes:
+    """Gzip `data` reproducibly: no timestamp or file name in the header, best compression."""
+    return gzip.compress(data, compresslevel=9, mtime=0)

@@ -8,62 +8,22 @@ on the stages below the build.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from babel.lists import format_list
 
-from chatmail_site.core import regions
-from chatmail_site.core.errors import Diagnostics
-from chatmail_site.load.config import SiteConfig
+from chatmail_site.core import qr, regions
 from chatmail_site.load.i18n import Language, language_display_name, month_year, territory_name
-from chatmail_site.load.servers import Relay, load_servers, servers_json
+from chatmail_site.load.servers import Relay, qr_png_output, servers_json
 from chatmail_site.model.cache import DerivedCache
-from chatmail_site.render import qr
 
-# The folder below each language folder that holds one page per relay.
-RELAY_FOLDER = "servers"
-QR_FOLDER = "qr"
 SERVERS_JSON = "servers.json"
 # The theme's script that lets a reader narrow the relay list (see relay-list.html).
 FILTER_SCRIPT = "relay-filter.js"
-
-
-def relay_slug(relay: Relay) -> str:
-    """The slug of a relay's page: `servers/<ascii domain>`, the same in every language."""
-    return f"{RELAY_FOLDER}/{relay.ascii_domain}"
-
-
-def qr_png_output(relay: Relay) -> str:
-    """Where the relay's QR invite code is published as a PNG, below the output root."""
-    return f"{QR_FOLDER}/{relay.ascii_domain}.png"
-
-
-def load_relays(config: SiteConfig, diagnostics: Diagnostics, *, today: date) -> tuple[Relay, ...]:
-    """The relays of content/servers.yaml, with diagnostics naming the file as the site sees it.
-
-    A site without servers.yaml simply has no relays.
-    """
-    found = Diagnostics()
-    relays = load_servers(config.servers_file, found, today=today, missing_ok=True)
-    shown = _display_path(config, config.servers_file)
-    diagnostics.extend(
-        dataclasses.replace(item, path=shown) if item.path == str(config.servers_file) else item
-        for item in found
-    )
-    return relays
-
-
-def _display_path(config: SiteConfig, path: Path) -> str:
-    try:
-        return path.relative_to(config.root).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def listed(relays: Iterable[Relay]) -> list[Relay]:

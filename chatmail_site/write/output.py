@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
-import gzip
 import os
 import shutil
 import signal
@@ -13,7 +12,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from chatmail_site.core.errors import Diagnostics
+from chatmail_site.core.urls import output_name_problem
 
 MARKER = ".chatmail-site-output"
 MARKER_TEXT = b"This folder is written by chatmail-site; each build replaces it whole.\n"
@@ -54,67 +53,10 @@ def safe_relative_path(name: str) -> PurePosixPath:
 
 
 def check_relative_name(name: str) -> None:
-    """Refuse a name that would leave the output folder (string checks only: this runs for
-    every output of every preview rebuild)."""
-    if (
-        not name
-        or "\\" in name
-        or "\x00" in name
-        or name.startswith("/")
-        or any(part in ("", ".", "..") for part in name.split("/"))
-    ):
-        raise OutputError(f"refusing to write `{name}`: it would leave the output folder")
-
-
-class Outputs:
-    """The planned files of a build, each name claimed by exactly one source.
-
-    Two sources writing one output (a page named 404.md and the 404 page, an asset and a
-    theme file), a path that would be both a file and a folder (an asset `logos` beside the
-    theme's `logos/`), and names that would leave the output folder are reported as errors,
-    at the source that claims the name last, with the line given for it.
-    """
-
-    def __init__(self, diagnostics: Diagnostics) -> None:
-        self.files: dict[str, bytes] = {}
-        self._sources: dict[str, str] = {}
-        self._folders: dict[str, str] = {}  # every folder the files so far lie in → its first source
-        self._diagnostics = diagnostics
-
-    def add(self, name: str, data: bytes, source: str, line: int = 0) -> None:
-        """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
-        try:
-            check_relative_name(name)
-        except OutputError as problem:
-            self._diagnostics.error(source, line, str(problem), "rename the source file")
-            return
-        clash = self._clash(name, source)
-        if clash is not None:
-            self._diagnostics.error(source, line, clash, "rename one of them")
-            return
-        self.files[name] = data
-        self._sources[name] = source
-        folder = name.rpartition("/")[0]
-        while folder and folder not in self._folders:
-            self._folders[folder] = source
-            folder = folder.rpartition("/")[0]
-
-    def _clash(self, name: str, source: str) -> str | None:
-        """What another source already put where `source` wants to write `name`, or None."""
-        if name in self._sources:
-            return f"`{name}` would be written by both {self._sources[name]} and {source}"
-        if name in self._folders:
-            return f"`{name}` would be both a file and a folder ({self._folders[name]} and {source})"
-        folder = name.rpartition("/")[0]
-        while folder:
-            if folder in self._sources:
-                return f"`{folder}` would be both a file and a folder ({self._sources[folder]} and {source})"
-            folder = folder.rpartition("/")[0]
-        return None
-
-    def add_all(self, files: Mapping[str, bytes], source: str, line: int = 0) -> None:
-        for name in sorted(files):
-            self.add(name, files[name], source, line)
+    """Refuse a name that would leave the output folder."""
+    problem = output_name_problem(name)
+    if problem is not None:
+        raise OutputError(problem)
 
 
 def check_output_location(out_dir: Path, site_dir: Path) -> None:
@@ -318,8 +260,3 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def gzip_bytes(data: bytes) -> bytes:
-    """Gzip `data` reproducibly: no timestamp or file name in the header, best compression."""
-    return gzip.compress(data, compresslevel=9, mtime=0)

@@ -1,0 +1,50 @@
+"""What a build may take over from an earlier one, and the names of the inputs outputs record.
+
+Each output records the inputs it read as keys: a page's source path, servers.yaml, or a
+template's name; ANY_INPUT marks an output that may read anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KeptSiteFiles:
+    """The site-wide files of the last build, for a rebuild whose plan is unchanged.
+
+    Both the preview and the build cache reuse them only when the set of pages, their titles
+    and the translations are as they were, and site.yaml, the catalogs and the tool are too
+    (anything else renders everything). Of the site-wide files, the sitemap and robots.txt
+    read only that; the root and 404 pages read it and their templates; the QR images and
+    servers.json read servers.yaml. Those whose inputs did not change are taken from here.
+    """
+
+    files: Mapping[str, bytes]
+    changed: frozenset[str]  # the input keys that changed
+
+    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, bytes] | None:
+        """The kept files of one group, or None when the group must be made afresh."""
+        names = list(names)
+        if reads_changed_input or any(name not in self.files for name in names):
+            return None
+        return {name: self.files[name] for name in names}
+
+    def template_changed(self) -> bool:
+        return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)
+
+
+# An input key meaning "anything": outputs that carry it are re-rendered on every change.
+ANY_INPUT = "*"
+
+
+TEMPLATE_PREFIX = "template:"
+
+
+SERVERS_KEY = "content/servers.yaml"
+
+
+def template_key(name: str) -> str:
+    """The input key of a template, by its name below templates/ (any theme folder)."""
+    return TEMPLATE_PREFIX + name
