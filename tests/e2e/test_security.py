@@ -309,9 +309,7 @@ def test_an_oversized_asset_is_refused(make_site) -> None:
 )
 def test_two_sources_writing_one_output_is_an_error(make_site, files, output: str) -> None:
     result = build_site(make_site(files))
-    assert any(f"`{output}` would be" in d.message for d in result.diagnostics.errors), (
-        messages(result)
-    )
+    assert any(f"`{output}` would be" in d.message for d in result.diagnostics.errors), messages(result)
 
 
 def test_a_path_that_would_be_both_a_file_and_a_folder_is_an_error(make_site) -> None:

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from chatmail_site.core import yamlutil
 from chatmail_site.core.errors import Diagnostics
+from tests.support import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SEEDS = REPO.parent / "shared" / "seeds"
 
 

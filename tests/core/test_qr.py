@@ -11,7 +11,6 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -19,9 +18,10 @@ from PIL import Image
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.core.qr import qr_matrix, qr_png, qr_svg
 from chatmail_site.load.servers import Relay, load_servers
+from tests.support import REPO_ROOT
 from tests.support.qr import decode, quiet_zone_in_modules, rasterise_svg
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 
 
 @pytest.fixture(scope="module")

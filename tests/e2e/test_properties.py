@@ -22,10 +22,10 @@ from hypothesis import strategies as st
 from chatmail_site.build import build_site
 from chatmail_site.core.errors import find_control_character
 from chatmail_site.render.markdown import MarkdownRenderer
+from tests.core.test_safety import EVIL_TEMPLATE
+from tests.e2e.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs
 from tests.support import REPO_ROOT
 from tests.support.sites import MINIMAL_CONFIG, page
-from tests.test_security import ATTACK_SNIPPETS, unsafe_markup, unsafe_outputs
-from tests.test_source_safety import EVIL_TEMPLATE
 
 MARKDOWN_SYNTAX = (
     "# ", "## ", "- ", "1. ", "> ", "    ", "[", "]", "(", ")", "](", "![", "`", "```\n", "*", "_",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_publishing import readme_commands
 from tests.support import REPO_ROOT
-from tests.test_publishing import readme_commands
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent

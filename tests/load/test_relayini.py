@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from chatmail_site.core.errors import Diagnostics, Severity
 from chatmail_site.load.relayini import KNOWN_KEYS, SOFTWARE_DEFAULTS, RelayIni, load_relay_ini
+from tests.support import REPO_ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "chatmail.ini"
-DOCS = Path(__file__).parent.parent / "docs" / "relay-ini.md"
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "chatmail.ini"
+DOCS = REPO_ROOT / "docs" / "relay-ini.md"
 
 
 def load_text(tmp_path: Path, text: str | bytes) -> tuple[RelayIni | None, Diagnostics]:

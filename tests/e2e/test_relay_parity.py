@@ -17,7 +17,7 @@ from chatmail_site.core.urls import page_output
 from tests.support import NODE_MODULES, REPO_ROOT
 from tests.support.sites import page, write_site
 
-FIXTURE_2026 = Path(__file__).parent / "fixtures" / "chatmail-2026.ini"
+FIXTURE_2026 = REPO_ROOT / "tests" / "fixtures" / "chatmail-2026.ini"
 DOMAIN = "chat.example.org"
 SITE_YAML = "title: Relay\ndefault_language: en\nlanguages: [en, de, fr, nl]\nfronts:\n  ini: chatmail.ini\n"
 # Values unlike the defaults, so that each fact below can only come from the file.

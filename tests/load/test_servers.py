@@ -12,8 +12,9 @@ import pytest
 
 from chatmail_site.core.errors import Diagnostic, Diagnostics, Severity
 from chatmail_site.load.servers import Relay, load_servers, servers_json
+from tests.support import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 BUNDLED = ROOT / "content" / "servers.yaml"
 REFERENCE = ROOT.parent / "shared" / "reference" / "relays-2026-07.tsv"
 SCHEMA = json.loads((ROOT / "schemas" / "servers.schema.json").read_text(encoding="utf-8"))

@@ -26,10 +26,10 @@ from chatmail_site.deploy.nginx import (
 )
 from chatmail_site.deploy.relay import deploy_plan_for_output
 from chatmail_site.render.relay_front import format_days, format_size
+from tests.support import REPO_ROOT
 from tests.support.nginx import INSTALL_HINT, RunningNginx, free_port, running_nginx, wrapper_config
 from tests.support.qr import decode_svg
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO_ROOT / "examples" / "relay-site"
 DOMAIN = "chat.example.org"
 INVITE = f"DCACCOUNT:https://{DOMAIN}/new"

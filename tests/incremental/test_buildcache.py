@@ -24,6 +24,7 @@ from chatmail_site.incremental import buildcache
 from chatmail_site.incremental.buildcache import cache_dir_for, load_previous
 from chatmail_site.load.content import Page
 from chatmail_site.plan.translations import source_hash
+from tests.support import REPO_ROOT
 from tests.support.sites import copy_bundled_site
 
 
@@ -377,7 +378,7 @@ def test_files_that_come_out_the_same_are_linked_not_written_again(site: Path, t
 def relay_site(tmp_path: Path) -> Path:
     import shutil
 
-    source = Path(__file__).resolve().parent.parent / "examples" / "relay-site"
+    source = REPO_ROOT / "examples" / "relay-site"
     return Path(shutil.copytree(source, tmp_path / "relay-site"))
 
 

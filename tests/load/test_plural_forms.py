@@ -31,6 +31,7 @@ from chatmail_site.load.plural_forms import (
     same_rule,
 )
 from chatmail_site.load.po_outline import outline_po
+from tests.support import REPO_ROOT
 
 FRENCH_TOOLS = "nplurals=2; plural=(n > 1);"
 BINARY_OPERATORS = ["||", "&&", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*"]
@@ -206,9 +207,9 @@ def test_the_outline_finds_a_header_split_over_lines_and_a_later_header() -> Non
 
 
 def test_the_bundled_french_catalog_passes_with_the_tools_rule() -> None:
-    text = po_path(Path(__file__).resolve().parent.parent, "fr").read_text(encoding="utf-8")
+    text = po_path(REPO_ROOT, "fr").read_text(encoding="utf-8")
     assert f'"Plural-Forms: {FRENCH_TOOLS}\\n"' in text
-    assert main(["i18n", "check", "--site", str(Path(__file__).resolve().parent.parent)]) == 0
+    assert main(["i18n", "check", "--site", str(REPO_ROOT)]) == 0
 
 
 def test_cldrs_rule_passes_too_when_the_entries_have_its_forms(bundled_site: Path) -> None:

@@ -14,7 +14,9 @@ import frontmatter
 import pytest
 import yaml
 
-CORPUS_SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "corpus.py"
+from tests.support import REPO_ROOT
+
+CORPUS_SCRIPT = REPO_ROOT / "benchmarks" / "corpus.py"
 RELAY_KEYS = {"domain", "languages", "country", "since", "default", "listed"}
 
 
