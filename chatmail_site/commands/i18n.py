@@ -50,9 +50,8 @@ from chatmail_site.load.i18n import (
     drop_broken_translations,
     is_language_tag,
     parse_locale,
-    plural_forms_usable,
     read_catalog,
-    read_po_text,
+    read_po_outline,
     source_date,
 )
 from chatmail_site.load.plural_forms import (
@@ -61,7 +60,7 @@ from chatmail_site.load.plural_forms import (
     parse_plural_forms,
     preferred_plural_forms,
 )
-from chatmail_site.load.po_outline import PoOutline, keep_header, outline_po
+from chatmail_site.load.po_outline import PoOutline, keep_header
 from chatmail_site.load.servers import load_relays
 from chatmail_site.plan import qa
 from chatmail_site.plan.translations import SOURCE_HASH_KEY, source_hash
@@ -344,12 +343,10 @@ def _check_catalog(
     config: SiteConfig, tag: str, path: Path, template: Catalog, diagnostics: Diagnostics
 ) -> Catalog | None:
     shown = display_path(config, path)
-    text = read_po_text(path, shown, diagnostics)
-    if text is None:
+    read = read_po_outline(path, shown, diagnostics)
+    if read is None:
         return None
-    outline = outline_po(text)
-    if not plural_forms_usable(outline, shown, diagnostics):
-        return None
+    _, outline = read
     counts_agree = _check_plural_forms(outline, babel_locale_name(tag), shown, diagnostics)
     try:
         # Entries with more forms than nplurals are reported on the header already.

@@ -58,6 +58,11 @@ class SiteConfig:
     # Where the notice on untranslated pages sends readers who want to help: a page slug or a URL.
     translate_url: str = "translate"
 
+    def with_base_url(self, base_url: str | None) -> SiteConfig:
+        """The same site published under another base URL (a preview path, a mirror)."""
+        fields = {**self.__dict__, "base_url": normalise_base_url(base_url) if base_url else None}
+        return SiteConfig(**fields)
+
     @property
     def content_dir(self) -> Path:
         return self.root / "content"
@@ -81,11 +86,6 @@ class SiteConfig:
     @property
     def translate_is_url(self) -> bool:
         return urlsplit(self.translate_url).scheme in ("http", "https")
-
-    def with_base_url(self, base_url: str | None) -> SiteConfig:
-        """The same site published under another base URL (a preview path, a mirror)."""
-        fields = {**self.__dict__, "base_url": normalise_base_url(base_url) if base_url else None}
-        return SiteConfig(**fields)
 
 
 def normalise_base_url(url: str) -> str:

@@ -107,18 +107,30 @@ def babel_error_line(problem: Exception) -> int:
     return line + 1 if isinstance(line, int) else 0
 
 
+def read_po_outline(
+    path: Path, shown: str | Path, diagnostics: Diagnostics
+) -> tuple[str, PoOutline] | None:
+    """A catalog's text and outline; None when it cannot be read or its Plural-Forms header
+    cannot be used, since Babel sizes every plural entry by that header."""
+    text = read_po_text(path, shown, diagnostics)
+    if text is None:
+        return None
+    outline = outline_po(text)
+    if not plural_forms_usable(outline, shown, diagnostics):
+        return None
+    return text, outline
+
+
 def read_catalog(path: Path, tag: str, diagnostics: Diagnostics) -> Catalog | None:
     """Parse a .po file, reporting a broken one at its line instead of raising.
 
     The Plural-Forms header is judged before Babel reads the entries, because Babel sizes
     every plural entry by it; a catalog whose header cannot be used is not used at all.
     """
-    text = read_po_text(path, path, diagnostics)
-    if text is None:
+    read = read_po_outline(path, path, diagnostics)
+    if read is None:
         return None
-    outline = outline_po(text)
-    if not plural_forms_usable(outline, path, diagnostics):
-        return None
+    text, outline = read
     try:
         catalog = read_po(io.StringIO(text), locale=babel_locale_name(tag), abort_invalid=True)
     except Exception as exc:  # Babel raises several unrelated types for broken catalogs

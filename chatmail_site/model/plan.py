@@ -25,7 +25,11 @@ class State(StrEnum):
 
 @dataclass(frozen=True)
 class TranslationCheck:
-    """What is known about one translation compared with its original."""
+    """What is known about one translation compared with its original.
+
+    `similarity` is how much of the shorter text's wording the other contains, 0 to 1:
+    low for a real translation, at or above the copy threshold for an untranslated copy.
+    """
 
     state: State
     stamped: bool

@@ -56,7 +56,10 @@ HOST_LIKE = re.compile(
 
 @dataclass(frozen=True)
 class Link:
-    """One link of a block: what the reader sees, where it goes, and its file line."""
+    """One link of a block: what the reader sees, where it goes, and its file line.
+
+    A bare URL (`<https://…>`) is its own text; other link texts lose their Markdown markup.
+    """
 
     text: str
     url: str
