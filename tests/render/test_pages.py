@@ -1,21 +1,18 @@
-"""Built translations: fallback pages, hreflang alternates, sitemap, robots.txt, right to left."""
+"""Built translations: fallback pages, hreflang alternates, right to left."""
 
 from __future__ import annotations
 
 import re
 import shutil
 from pathlib import Path
-from xml.etree import ElementTree
 
 import pytest
 
 from chatmail_site.build import BuildResult, build_site
-from chatmail_site.commands.cli import main
 from tests.support import REPO_ROOT
 from tests.support.sites import parse_html
 
 BASE = "https://chat.example.org/info/"
-NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
 
 @pytest.fixture(scope="module")
@@ -100,31 +97,6 @@ def test_hreflang_is_symmetric_across_the_whole_build(published: BuildResult) ->
             assert alternates(page) == {}, name
 
 
-def test_sitemap_lists_real_translations_with_their_alternates(published: BuildResult) -> None:
-    root = ElementTree.fromstring(published.files["sitemap.xml"])
-    pages = html_pages(published)
-    listed = {}
-    for url in root.findall("s:url", NS):
-        loc = url.find("s:loc", NS).text
-        listed[loc] = {
-            link.get("hreflang"): link.get("href")
-            for link in url.findall("x:link", NS)
-            if link.get("rel") == "alternate"
-        }
-    indexable = {
-        BASE + name.removesuffix("index.html")
-        for name, page in pages.items()
-        if "/" in name and not name.endswith("404.html") and not is_noindex(page)
-    }
-    assert set(listed) == indexable
-    assert not any("/sk/" in loc or "/id/" in loc or loc.endswith("de/translate/") for loc in listed)
-    assert BASE + "de/chatmail/" in listed and BASE + "en/translate/" in listed
-    for loc, links in listed.items():
-        assert links == alternates(pages[file_of(loc)]), loc
-    robots = published.files["robots.txt"].decode()
-    assert f"Sitemap: {BASE}sitemap.xml" in robots.splitlines()
-
-
 def listed_relay_page(result: BuildResult, lang: str) -> str:
     """The output file of a listed relay's page in `lang` (unlisted relays are never indexed)."""
     for name, data in sorted(result.files.items()):
@@ -164,23 +136,6 @@ def test_fronted_relay_pages_in_a_language_without_catalog_are_fallbacks(tmp_pat
         assert alternates(slovak) == {}, slug
         german = parse_html(result.files[f"de/{slug}/index.html"])
         assert not is_noindex(german) and set(alternates(german)) == {"en", "de", "fr", "x-default"}, slug
-
-
-def test_without_base_url_the_sitemap_is_skipped_with_a_notice_not_a_warning(
-    bundled_site: Path, capsys
-) -> None:
-    result = build_site(bundled_site)
-    assert "sitemap.xml" not in result.files
-    assert "Sitemap:" not in result.files["robots.txt"].decode()
-    assert any("base_url" in notice for notice in result.notices)
-    assert main(["build", "--strict", "--site", str(bundled_site)]) == 0
-    assert "no sitemap.xml" in capsys.readouterr().err
-
-
-def test_root_marks_languages_without_their_own_home_page(published: BuildResult) -> None:
-    root = parse_html(published.files["index.html"])
-    items = {li.text.split()[0]: li.text for li in root.find_all("li")}
-    assert "not translated yet" in items["Slovenčina"] and "not translated yet" not in items["Deutsch"]
 
 
 # ---- right to left ---------------------------------------------------------------------

@@ -14,10 +14,8 @@ import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import EXIT_CONTENT_ERROR, EXIT_OK, EXIT_USAGE, main
-from chatmail_site.core.errors import Diagnostics
 from chatmail_site.load.i18n import build_date
 from chatmail_site.render.relay_front import gzip_bytes
-from chatmail_site.render.site_files import Outputs
 from chatmail_site.write.output import (
     MARKER,
     PAUSE_AFTER_FILES_VARIABLE,
@@ -46,49 +44,6 @@ def build(site: Path, out: Path, *extra: str) -> int:
 def test_names_that_leave_the_output_are_refused(name: str) -> None:
     with pytest.raises(OutputError):
         safe_relative_path(name)
-
-
-def test_outputs_report_clashes_and_escapes_as_diagnostics() -> None:
-    diagnostics = Diagnostics()
-    outputs = Outputs(diagnostics)
-    outputs.add("en/index.html", b"a", "content/en/index.md")
-    outputs.add("en/index.html", b"b", "themes/default")
-    outputs.add("../escape.html", b"c", "content/servers.yaml")
-    assert outputs.files == {"en/index.html": b"a"}
-    assert [(d.path, d.message) for d in diagnostics.errors] == [
-        ("themes/default", "`en/index.html` would be written by both content/en/index.md and themes/default"),
-        ("content/servers.yaml", "refusing to write `../escape.html`: it would leave the output folder"),
-    ]
-
-
-def test_outputs_report_a_file_where_another_source_has_a_folder_at_the_later_source() -> None:
-    diagnostics = Diagnostics()
-    outputs = Outputs(diagnostics)
-    outputs.add("assets/logos/chatmail.svg", b"a", "themes/default/static")
-    outputs.add("assets/logos", b"b", "content/assets/logos", 0)
-    outputs.add("assets/logos/chatmail.svg/x.png", b"c", "content/assets/logos/chatmail.svg/x.png")
-    outputs.add("de/404.html/x", b"d", "the theme")
-    outputs.add("de/404.html", b"e", "content/de/404.md", 1)
-    assert outputs.files == {"assets/logos/chatmail.svg": b"a", "de/404.html/x": b"d"}
-    assert [(d.path, d.line, d.message) for d in diagnostics.errors] == [
-        (
-            "content/assets/logos",
-            0,
-            "`assets/logos` would be both a file and a folder "
-            "(themes/default/static and content/assets/logos)",
-        ),
-        (
-            "content/assets/logos/chatmail.svg/x.png",
-            0,
-            "`assets/logos/chatmail.svg` would be both a file and a folder "
-            "(themes/default/static and content/assets/logos/chatmail.svg/x.png)",
-        ),
-        (
-            "content/de/404.md",
-            1,
-            "`de/404.html` would be both a file and a folder (the theme and content/de/404.md)",
-        ),
-    ]
 
 
 @pytest.mark.parametrize("out", [".", "content", "content/en", "themes", "locales/de", ".."])
