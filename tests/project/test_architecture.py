@@ -75,3 +75,14 @@ def test_an_upward_import_breaks_the_contract(tmp_path: Path) -> None:
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert "chatmail_site.core is not allowed to import chatmail_site.build" in result.stdout
+
+
+def test_every_module_has_a_test_file_in_the_same_place() -> None:
+    # chatmail_site/render/pages.py is tested in tests/render/test_pages.py, and so on.
+    modules = [path for path in PACKAGE.rglob("*.py") if not path.name.startswith("__")]
+    missing = [
+        str(path.relative_to(REPO_ROOT))
+        for path in modules
+        if not (REPO_ROOT / "tests" / path.parent.relative_to(PACKAGE) / f"test_{path.name}").is_file()
+    ]
+    assert modules and missing == []
