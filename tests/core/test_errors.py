@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 
 from chatmail_site.commands import cli
 from chatmail_site.commands import i18n as i18n_commands
-from chatmail_site.commands.report import build_report, github_annotations, write_report
 from chatmail_site.core import errors
 from chatmail_site.core.errors import (
     Diagnostic,
     Diagnostics,
     ExitCode,
     Severity,
-    escape_control,
     find_control_character,
     print_diagnostics,
     without_control_characters,
@@ -51,26 +48,11 @@ def test_a_formatted_diagnostic_is_one_line_plus_its_hint_and_shows_every_contro
     text.encode("utf-8")  # a lone surrogate could not be printed or written
 
 
-def test_the_json_report_holds_the_same_safe_text(tmp_path) -> None:
-    diagnostic = Diagnostic(HOSTILE, 1, Severity.WARNING, HOSTILE)
-    report = build_report(
-        pages_per_language={}, diagnostics=[diagnostic], timings={}, strict=False, succeeded=True
-    )
-    write_report(tmp_path / "report.json", report)  # a lone surrogate would fail here
-    written = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert written["diagnostics"][0]["message"] == escape_control(HOSTILE)
-
-
 def test_a_workflow_annotation_cannot_be_ended_or_doubled_by_author_text() -> None:
     line = workflow_command("error", "a,b:c%\n::x", 2, "100% done\r\n::error::x")
     assert "\n" not in line and "\r" not in line
     assert line.startswith("::error file=a%2Cb%3Ac%25\\x0a%3A%3Ax,line=2,title=chatmail-site::")
     assert line.endswith("::100%25 done\\x0d\\x0a::error::x")
-
-
-def test_annotations_of_a_report_go_through_the_same_escaping() -> None:
-    report = {"strict": True, "diagnostics": [Diagnostic("p", 0, Severity.WARNING, "m\n::x", "h").as_dict()]}
-    assert github_annotations(report) == [workflow_command("error", "p", 0, "m\\x0a::x (hint: h)")]
 
 
 def test_every_command_prints_diagnostics_through_one_function_with_one_set_of_exit_codes() -> None:
