@@ -30,7 +30,6 @@ from chatmail_site.load.plural_forms import (
     parse_plural_forms,
     same_rule,
 )
-from chatmail_site.load.po_outline import outline_po
 from tests.support import REPO_ROOT
 
 FRENCH_TOOLS = "nplurals=2; plural=(n > 1);"
@@ -182,25 +181,6 @@ def test_french_accepts_the_tools_rule_and_cldrs() -> None:
     accepted = accepted_plural_forms("fr")
     assert accepted[0] == FRENCH_TOOLS
     assert Catalog(locale="fr").plural_forms in accepted
-
-
-# ---- the .po outline -------------------------------------------------------------------
-
-
-def test_the_outline_finds_a_header_split_over_lines_and_a_later_header() -> None:
-    text = (
-        '# comment\nmsgid ""\nmsgstr ""\n"Language: fr\\n"\n'
-        '"Plural-Forms: nplurals=2; "\n"plural=(n > 1);\\n"\n\n'
-        'msgid "a"\nmsgid_plural "as"\nmsgstr[0] "x"\nmsgstr[1] "y"\n\n'
-        'msgctxt "again"\nmsgid ""\nmsgstr "plural-forms: nplurals=99999999; plural=n;\\n"\n'
-    )
-    outline = outline_po(text)
-    fields = outline.fields_named("Plural-Forms")
-    assert [(f.value, f.line) for f in fields] == [
-        ("nplurals=2; plural=(n > 1);", 5),
-        ("nplurals=99999999; plural=n;", 15),
-    ]
-    assert [(e.line, e.forms) for e in outline.plural_entries] == [(8, (0, 1))]
 
 
 # ---- i18n check, update, init and the build --------------------------------------------
