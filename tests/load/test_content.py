@@ -45,13 +45,6 @@ def test_yaml_syntax_error_points_at_its_line(make_site):
     assert 'title: "Donate: now"' in diagnostic.hint
 
 
-def test_front_matter_that_is_not_a_mapping(make_site):
-    site = make_site({"content/en/list.md": "---\n- title\n- lang\n---\nText\n"})
-    diagnostic = only(diagnostics_of(site), "content/en/list.md")
-    assert diagnostic.line == 2
-    assert "not a list" in diagnostic.message
-
-
 def test_yaml_boolean_where_a_language_belongs(make_site):
     site = make_site(
         {
@@ -141,12 +134,6 @@ def test_all_problems_are_reported_at_once(make_site):
     )
     paths = {d.path for d in build_site(site).diagnostics.errors}
     assert paths == {"content/en/a.md", "content/en/b.md", "content/en/c.md"}
-
-
-def test_page_without_front_matter(make_site):
-    site = make_site({"content/en/plain.md": "# Just Markdown\n"})
-    diagnostic = only(diagnostics_of(site), "content/en/plain.md")
-    assert "does not start with front matter" in diagnostic.message
 
 
 def test_unusable_file_name(make_site):
