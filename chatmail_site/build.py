@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,28 +11,22 @@ from pathlib import Path
 from chatmail_site.core.errors import Diagnostic, Diagnostics
 from chatmail_site.core.safety import check_source_tree
 from chatmail_site.deploy.relay import deploy_output
-from chatmail_site.incremental import buildcache
-from chatmail_site.incremental.buildcache import BuildRecords, PreviousBuild, build_inputs, snapshot_sources
-from chatmail_site.incremental.dependencies import (
-    shown_checks,
-)
-from chatmail_site.load.i18n import build_date
 from chatmail_site.load.site import Site, load_site
 from chatmail_site.load.theme import TemplateProblem
 from chatmail_site.model.cache import QA_KINDS, CacheEntry, DerivedCache
-from chatmail_site.model.plan import RenderItem
+from chatmail_site.model.plan import RenderItem, SitePlan
+from chatmail_site.model.reuse import ReuseSource
 from chatmail_site.plan import qa
 from chatmail_site.plan.aliases import nginx_redirects
 from chatmail_site.plan.pages import plan_site
 from chatmail_site.plan.translations import cached_checker
 from chatmail_site.render import pool as parallel
-from chatmail_site.render.pages import PageRenderer
+from chatmail_site.render.pages import DirectiveRenderer, PageRenderer, page_directives
 from chatmail_site.render.recording import render_recorded
 from chatmail_site.render.site_files import finish_outputs, site_aliases
 from chatmail_site.render.sitemap import (
     NO_BASE_URL_NOTICE,
 )
-from chatmail_site.write.output import Kept
 
 # ---- rendering -------------------------------------------------------------------------
 
@@ -45,11 +39,18 @@ class BuildResult:
     timings: dict[str, float]
     # Plain information for the person building (not warnings: --strict ignores them).
     notices: list[str] = field(default_factory=list)
-    records: BuildRecords | None = None  # what to keep for the next build, when it succeeds
     rendered: int = 0  # pages and relay pages rendered
     reused: int = 0  # pages and relay pages taken unchanged from the previous build
     # Server configuration, by name in the folder beside the web root; never published.
     deploy_files: dict[str, bytes] = field(default_factory=dict)
+    # What a later build may reuse, set once every page is rendered: the site and its plan,
+    # what each page and relay page read, and the problems found rendering them (kept apart,
+    # so a page that is not rendered again still reports them).
+    site: Site | None = None
+    plan: SitePlan | None = None
+    dependencies: dict[str, frozenset[str]] = field(default_factory=dict)
+    page_problems: list[Diagnostic] = field(default_factory=list)
+    cache: DerivedCache | None = None
 
 
 # ---- the whole build -------------------------------------------------------------------
@@ -62,66 +63,109 @@ def build_site(
     site_dir: Path,
     *,
     base_url: str | None = None,
-    previous: PreviousBuild | None = None,
+    reuse_source: ReuseSource | None = None,
     jobs: int = 1,
     progress: ProgressFactory | None = None,
+    cache: DerivedCache | None = None,
 ) -> BuildResult:
     """Build the site in memory: every output file by its path below the output root.
 
-    With `previous` (the records of the last build next to its output), pages whose inputs
-    did not change are taken from that output instead of being rendered again. With `jobs`
-    above one, a large site renders on that many processes, to the same bytes.
+    The source tree is checked, the site loaded, then rendered by render_site. With
+    `reuse_source` (the build cache next to the output), pages whose inputs did not change
+    are taken from the earlier build instead of being rendered again.
     """
     diagnostics = Diagnostics()
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-    # Check first (by type and size), then read: the snapshot reads only what the check let through.
     tree = check_source_tree(site_dir, diagnostics)
-    snapshot = snapshot_sources(site_dir, tree.files)
-    today = build_date().isoformat()
+    if reuse_source is not None:  # before anything is read: only what the check let through
+        reuse_source.sources_checked(site_dir, tree.files)
     site = load_site(site_dir, diagnostics, base_url=base_url, tree=tree)
-    timings["load"] = time.perf_counter() - started
+    loaded = time.perf_counter() - started
     if site is None:
-        return BuildResult({}, diagnostics, {}, timings)
-    cache = DerivedCache()
-    environment = buildcache.environment_digest()
-    if previous is not None:
-        previous.seed(cache, environment)
+        return BuildResult({}, diagnostics, {}, {"load": loaded})
+    result = render_site(
+        site, cache if cache is not None else DerivedCache(), reuse_source, jobs=jobs, progress=progress
+    )
+    result.diagnostics = Diagnostics([*diagnostics, *result.diagnostics])
+    result.timings = {"load": loaded, **result.timings}
+    return result
+
+
+def render_site(
+    site: Site,
+    cache: DerivedCache,
+    reuse_source: ReuseSource | None = None,
+    *,
+    jobs: int = 1,
+    progress: ProgressFactory | None = None,
+    directives: Mapping[str, DirectiveRenderer] | None = None,
+    quality_checks: bool = True,
+    deploy: bool = True,
+) -> BuildResult:
+    """Plan a loaded site, take over what `reuse_source` allows, render the rest, and add
+    the site-wide files and the server configuration.
+
+    With `jobs` above one, a large site renders on that many processes, to the same bytes.
+    The live preview leaves out the quality checks (it runs them after its reload) and the
+    server configuration, which it does not serve.
+    """
+    started = time.perf_counter()
+    diagnostics = Diagnostics()
+    if reuse_source is not None:
+        reuse_source.seed(cache)
     plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
-    inputs = build_inputs(site, plan, snapshot, today, environment)
-    reuse = previous.reuse(site, plan, inputs) if previous is not None else None
-    reusable = reuse.pages if reuse is not None else {}
-    # Problems met while rendering pages are kept apart: they are saved with the records, so
-    # a page that is not rendered again still reports them.
+    reuse = reuse_source.reuse(site, plan) if reuse_source is not None else None
+    reused = reuse.pages if reuse is not None else {}
     page_problems = Diagnostics(list(reuse.diagnostics) if reuse is not None else [])
-    renderer = PageRenderer(site, plan, page_problems, cache)
-    items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reusable]
-    checks = PageChecks(site, cache)
+    directives = directives if directives is not None else page_directives()
+    renderer = PageRenderer(site, plan, page_problems, cache, directives)
+    items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reused]
+    checks = PageChecks(site, cache) if quality_checks else None
     try:
         with progress(len(items)) if progress is not None else nullcontext(None) as advance:
-            rendered, dependencies = render_items(renderer, items, jobs, advance, checks.side_task())
-        diagnostics.extend(checks.findings())
-        pages: dict[str, bytes] = {output: Kept.read(path) for output, path in reusable.items()}
-        pages.update(rendered)
+            side_task = checks.side_task() if checks is not None else None
+            rendered, dependencies = render_items(renderer, items, jobs, advance, side_task)
+        if checks is not None:
+            diagnostics.extend(checks.findings())
         problems = list(dict.fromkeys(page_problems))
         diagnostics.extend(problems)
-        renderer.diagnostics = diagnostics  # the site-wide files report with the build itself
-        files = finish_outputs(site, plan, renderer, pages, reuse.site_files if reuse is not None else None)
+        pages = {**reused, **rendered}
+        files = finish_outputs(site, plan, renderer, pages, reuse.site_files if reuse else None, diagnostics)
     except TemplateProblem as problem:  # a site's own template that fails when filled in
         diagnostics.extend([problem.diagnostic])
-        return BuildResult({}, diagnostics, {}, timings)
-    timings["render"] = time.perf_counter() - started - timings["load"]
-    if previous is not None:  # reusable pages read what they read last time
-        dependencies.update({output: frozenset(previous.dependencies[output]) for output in reusable})
-    records = BuildRecords(inputs, dependencies, shown_checks(plan), problems, cache.export_entries())
-    counts = {lang: sum(1 for p in plan.pages if p.lang == lang) for lang in site.config.languages}
+        return BuildResult({}, diagnostics, {}, {"render": time.perf_counter() - started})
+    if reuse is not None:  # reused pages read what they read last time
+        dependencies.update(reuse.dependencies)
+    counts = dict.fromkeys(site.config.languages, 0)
+    for page in plan.pages:
+        counts[page.lang] += 1
     notices = [] if site.config.base_url else [NO_BASE_URL_NOTICE]
+    deploy_files = deploy_site(site, plan, files, diagnostics) if deploy else {}
+    timings = {"render": time.perf_counter() - started}
+    return BuildResult(
+        files,
+        diagnostics,
+        counts,
+        timings,
+        notices,
+        len(items),
+        len(reused),
+        deploy_files,
+        site,
+        plan,
+        dependencies,
+        problems,
+        cache,
+    )
+
+
+def deploy_site(
+    site: Site, plan: SitePlan, files: Mapping[str, bytes], diagnostics: Diagnostics
+) -> dict[str, bytes]:
+    """The server configuration for the folder beside the web root (none for most sites)."""
     # The aliases were checked, and their problems reported, with the site-wide files.
     redirects = nginx_redirects(site_aliases(site, plan, Diagnostics()))
-    deploy_files = deploy_output(site, files, diagnostics, redirects)
-    return BuildResult(
-        files, diagnostics, counts, timings, notices, records, len(items), len(reusable), deploy_files
-    )
+    return deploy_output(site, files, diagnostics, redirects)
 
 
 def quality_findings(site: Site, cache: DerivedCache) -> list[Diagnostic]:

@@ -25,6 +25,7 @@ from chatmail_site.commands.serve import serve
 from chatmail_site.core.errors import Diagnostics, ExitCode, escape_control, print_diagnostics
 from chatmail_site.deploy.nginx import DEPLOY_SUFFIX
 from chatmail_site.incremental.buildcache import (
+    CachedBuild,
     cache_dir_for,
     load_previous,
     remove_cache,
@@ -198,11 +199,11 @@ def run_build(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     except OSError as exc:  # a read-only or busy output folder: nothing was built yet
         return usage_error(f"cannot remove {exc.filename or out_dir}: {exc.strerror}")
-    previous = None if args.no_cache else load_previous(cache_dir, out_dir)
+    cached = None if args.no_cache else CachedBuild(load_previous(cache_dir, out_dir))
     result = build_site(
         Path(args.site),
         base_url=args.base_url,
-        previous=previous,
+        reuse_source=cached,
         jobs=args.jobs or available_cores(),
         progress=progress_bar,
     )
@@ -217,8 +218,9 @@ def run_build(args: argparse.Namespace) -> int:
             return usage_error(str(exc))
         except OSError as exc:  # a full disk or a read-only folder: the previous output stays
             return usage_error(f"cannot write {output_dir(args)}: {exc.strerror}")
-        if result.records is not None and not args.no_cache:
-            save_build_records(cache_dir, out_dir, result.records, result.files)
+        records = cached.records(result) if cached is not None else None
+        if records is not None:
+            save_build_records(cache_dir, out_dir, records, result.files)
     elapsed = time.perf_counter() - started
     if args.report:
         timings = {**result.timings, "total": elapsed}

@@ -27,7 +27,7 @@ import importlib.metadata
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,15 +35,22 @@ from typing import TYPE_CHECKING, Any
 from chatmail_site import __version__
 from chatmail_site.core.errors import Diagnostic
 from chatmail_site.core.safety import MAX_SETTINGS_FILE_BYTES, SourceProblem, confined_path, read_source
-from chatmail_site.incremental.dependencies import ShownCheck, affected_outputs, originals_answered_by_checks
+from chatmail_site.incremental.dependencies import (
+    ShownCheck,
+    affected_outputs,
+    originals_answered_by_checks,
+    shown_checks,
+)
 from chatmail_site.load.config import CONFIG_FILE, bundled_dir
+from chatmail_site.load.i18n import build_date
 from chatmail_site.model.cache import DerivedCache, content_key
-from chatmail_site.model.reuse import KeptSiteFiles
+from chatmail_site.model.reuse import KeptSiteFiles, Reuse
 from chatmail_site.render.recording import SERVERS_KEY, template_key
 from chatmail_site.write.output import Kept
 
 if TYPE_CHECKING:
-    from chatmail_site.build import Site
+    from chatmail_site.build import BuildResult
+    from chatmail_site.load.site import Site
     from chatmail_site.model.plan import SitePlan
 
 CACHE_FORMAT = 2
@@ -311,13 +318,15 @@ class PreviousBuild:
         changed = frozenset(key for key in keys if self.inputs.get(key) != inputs.keyed.get(key))
         answered = originals_answered_by_checks(self.checks, site, plan)
         affected = affected_outputs(self.dependencies, changed, answered)
-        pages = {}
+        pages: dict[str, bytes] = {}
+        dependencies: dict[str, frozenset[str]] = {}
         for item in (*plan.pages, *plan.relay_pages):
             output = item.output
             if output in self.dependencies and output not in affected and self.untouched(output):
-                pages[output] = self.path_of(output)
+                pages[output] = Kept.read(self.path_of(output))
+                dependencies[output] = frozenset(self.dependencies[output])
         diagnostics = [d for d in self.diagnostics if d.path not in changed]
-        return Reuse(pages, KeptSiteFiles(PreviousFiles(self), changed), diagnostics)
+        return Reuse(pages, dependencies, KeptSiteFiles(PreviousFiles(self), changed), diagnostics)
 
     def path_of(self, output: str) -> str:
         return f"{self.out_dir}/{output}"
@@ -332,15 +341,6 @@ class PreviousBuild:
         except OSError:
             return False
         return (info.st_size, info.st_mtime_ns, info.st_ino) == tuple(stamp)
-
-
-@dataclass(frozen=True)
-class Reuse:
-    """What a build takes over from the previous one."""
-
-    pages: dict[str, str]  # page or relay page output → its previous file
-    site_files: KeptSiteFiles  # the previous site-wide files, for those whose inputs are unchanged
-    diagnostics: list[Diagnostic]  # problems found rendering sources that did not change
 
 
 class PreviousFiles(Mapping[str, bytes]):
@@ -362,6 +362,48 @@ class PreviousFiles(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+class CachedBuild:
+    """One build that uses the build cache and makes its next records: the reuse source
+    the build is given (see model/reuse.py).
+
+    Without a previous build (none yet, or one that cannot be used) everything is
+    rendered, and the records are made all the same.
+    """
+
+    def __init__(self, previous: PreviousBuild | None) -> None:
+        self.previous = previous
+        self._snapshot: dict[str, str] = {}
+        self._today = ""
+        self._environment = ""
+        self._inputs: Inputs | None = None
+
+    def sources_checked(self, site_dir: Path, files: Sequence[Path]) -> None:
+        """Hash the sources before the build reads them (see snapshot_sources)."""
+        self._snapshot = snapshot_sources(site_dir, files)
+        self._today = build_date().isoformat()
+
+    def seed(self, cache: DerivedCache) -> None:
+        self._environment = environment_digest()
+        if self.previous is not None:
+            self.previous.seed(cache, self._environment)
+
+    def reuse(self, site: Site, plan: SitePlan) -> Reuse | None:
+        self._inputs = build_inputs(site, plan, self._snapshot, self._today, self._environment)
+        return self.previous.reuse(site, plan, self._inputs) if self.previous is not None else None
+
+    def records(self, result: BuildResult) -> BuildRecords | None:
+        """What to keep of a build that rendered every page; None for one that did not."""
+        if self._inputs is None or result.plan is None or result.cache is None:
+            return None
+        return BuildRecords(
+            self._inputs,
+            dict(result.dependencies),
+            shown_checks(result.plan),
+            list(result.page_problems),
+            result.cache.export_entries(),
+        )
 
 
 def load_previous(cache_dir: Path, out_dir: Path) -> PreviousBuild | None:

@@ -17,21 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 
-from chatmail_site.build import (
-    PageRenderer,
-    Site,
-    finish_outputs,
-    load_site,
-    plan_site,
-    quality_findings,
-    render_recorded,
-)
-from chatmail_site.core.errors import Diagnostic, Diagnostics
+from chatmail_site.build import BuildResult, quality_findings, render_site
+from chatmail_site.core.errors import Diagnostic, Diagnostics, Severity
 from chatmail_site.core.safety import check_changed_entry, check_conflict_markers
 from chatmail_site.incremental.dependencies import (
     affected_outputs,
@@ -41,11 +33,11 @@ from chatmail_site.incremental.dependencies import (
 from chatmail_site.load.content import ContentIndex, Page, _load_entry
 from chatmail_site.load.i18n import build_date
 from chatmail_site.load.servers import load_relays
+from chatmail_site.load.site import Site, load_site
 from chatmail_site.load.theme import Theme
 from chatmail_site.model.cache import DerivedCache
 from chatmail_site.model.plan import SitePlan
-from chatmail_site.model.reuse import KeptSiteFiles
-from chatmail_site.plan.translations import cached_checker
+from chatmail_site.model.reuse import KeptSiteFiles, Reuse
 from chatmail_site.render.recording import SERVERS_KEY, template_key
 
 
@@ -71,27 +63,23 @@ class Outcome:
     seconds: float
 
 
-def render_outputs(
-    site: Site,
-    plan: SitePlan,
-    diagnostics: Diagnostics,
-    wanted: Callable[[str], bool],
-    cache: DerivedCache,
-    kept: Mapping[str, bytes] | None = None,
-    changed: frozenset[str] = frozenset(),
-) -> tuple[dict[str, bytes], dict[str, frozenset[str]]]:
-    """All files of the site: the wanted pages and relay pages rendered with their dependencies,
-    the others taken from `kept`, and every output that records nothing made afresh."""
-    renderer = PageRenderer(site, plan, diagnostics, cache)
-    items = [item for item in (*plan.pages, *plan.relay_pages) if wanted(item.output)]
-    files, dependencies = render_recorded(renderer, items)
-    pages = {output: kept[output] for output in plan_outputs(plan) if output not in files} if kept else {}
-    site_files = KeptSiteFiles(kept, changed) if kept else None
-    return finish_outputs(site, plan, renderer, {**pages, **files}, site_files), dependencies
-
-
 def plan_outputs(plan: SitePlan) -> list[str]:
     return [item.output for item in (*plan.pages, *plan.relay_pages)]
+
+
+def preview_render(site: Site, cache: DerivedCache, reuse: PreviewReuse | None = None) -> BuildResult:
+    """The build's render of a loaded site, without what the preview does not serve at once:
+    the quality findings follow the reload (see IncrementalBuilder.findings), and the server
+    configuration is never served."""
+    return render_site(site, cache, reuse, quality_checks=False, deploy=False)
+
+
+def site_build(result: BuildResult, diagnostics: tuple[Diagnostic, ...]) -> SiteBuild | None:
+    """The preview's record of a render that succeeded; None when it has errors."""
+    if result.site is None or result.plan is None or any(d.severity is Severity.ERROR for d in diagnostics):
+        return None
+    files, dependencies = MappingProxyType(result.files), MappingProxyType(result.dependencies)
+    return SiteBuild(result.site, result.plan, files, dependencies, diagnostics)
 
 
 def full_build(
@@ -106,12 +94,37 @@ def full_build(
     site = load_site(site_dir, diagnostics)
     if site is None:
         return None, _unique(diagnostics)
-    plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
-    files, dependencies = render_outputs(site, plan, diagnostics, lambda _: True, cache)
-    found = _unique(diagnostics)
-    if diagnostics.errors:
-        return None, found
-    return SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(dependencies), found), found
+    result = preview_render(site, cache)
+    found = _unique((*diagnostics, *result.diagnostics))
+    return site_build(result, found), found
+
+
+@dataclass(frozen=True)
+class PreviewReuse:
+    """The preview's last good build as a reuse source: the outputs the changed input keys
+    do not reach are taken from it, in memory."""
+
+    previous: SiteBuild
+    changed: frozenset[str]
+
+    def sources_checked(self, site_dir: Path, files: Sequence[Path]) -> None:
+        """Not asked: the preview reloads only the changed files itself."""
+
+    def seed(self, cache: DerivedCache) -> None:
+        """Nothing to hand over: the preview keeps one cache for all its builds."""
+
+    def reuse(self, site: Site, plan: SitePlan) -> Reuse:
+        """Raises NeedsFullBuild when the change altered the set of pages or translations."""
+        previous = self.previous
+        outputs = plan_outputs(plan)
+        if outputs != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
+            raise NeedsFullBuild("the set of pages or translations changed")
+        answered = originals_answered_by_checks(shown_checks(previous.plan), site, plan)
+        affected = affected_outputs(previous.dependencies, self.changed, answered)
+        kept = [output for output in outputs if output not in affected]
+        pages = {output: previous.files[output] for output in kept}
+        dependencies = {output: previous.dependencies[output] for output in kept}
+        return Reuse(pages, dependencies, KeptSiteFiles(previous.files, self.changed), ())
 
 
 def _unique(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
@@ -193,22 +206,10 @@ def incremental_build(
     if change.failed:
         found = _unique((*kept, *change.diagnostics))
         return None, Outcome(False, found, False, 0, time.perf_counter() - started)
-    site = change.site
-    plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
-    if plan_outputs(plan) != plan_outputs(previous.plan) or plan.translated != previous.plan.translated:
-        raise NeedsFullBuild("the set of pages or translations changed")
-    answered = originals_answered_by_checks(shown_checks(previous.plan), site, plan)
-    affected = affected_outputs(previous.dependencies, change.input_keys, answered)
-    diagnostics = Diagnostics()
-    files, dependencies = render_outputs(
-        site, plan, diagnostics, affected.__contains__, cache, previous.files, change.input_keys
-    )
-    found = _unique((*kept, *change.diagnostics, *diagnostics))
-    outcome = Outcome(not diagnostics.errors, found, False, len(affected), time.perf_counter() - started)
-    if diagnostics.errors:
-        return None, outcome
-    new_dependencies = {**previous.dependencies, **dependencies}
-    build = SiteBuild(site, plan, MappingProxyType(files), MappingProxyType(new_dependencies), found)
+    result = preview_render(change.site, cache, PreviewReuse(previous, frozenset(change.input_keys)))
+    found = _unique((*kept, *change.diagnostics, *result.diagnostics))
+    build = site_build(result, found)
+    outcome = Outcome(build is not None, found, False, result.rendered, time.perf_counter() - started)
     return build, outcome
 
 

@@ -6,8 +6,17 @@ template's name; ANY_INPUT marks an output that may read anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from chatmail_site.core.errors import Diagnostic
+from chatmail_site.model.cache import DerivedCache
+
+if TYPE_CHECKING:
+    from chatmail_site.load.site import Site
+    from chatmail_site.model.plan import SitePlan
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,39 @@ class KeptSiteFiles:
 
     def template_changed(self) -> bool:
         return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)
+
+
+@dataclass(frozen=True)
+class Reuse:
+    """What a build takes over from an earlier one instead of rendering it again."""
+
+    pages: Mapping[str, bytes]  # page or relay page output → its earlier file
+    dependencies: Mapping[str, frozenset[str]]  # each of those pages → the input keys it read
+    site_files: KeptSiteFiles  # the earlier site-wide files, for those whose inputs are unchanged
+    diagnostics: Sequence[Diagnostic]  # problems found rendering sources that did not change
+
+
+class ReuseSource(Protocol):
+    """An earlier build, as what the next one may take over from it.
+
+    Two kinds exist: the build cache next to an output folder (incremental/buildcache.py)
+    and the live preview's last build in memory (incremental/preview.py). The build asks
+    them in this order: `sources_checked` (only when it loads the whole site), `seed`, then
+    `reuse` once the plan is made.
+    """
+
+    def sources_checked(self, site_dir: Path, files: Sequence[Path]) -> None:
+        """The source tree passed its check and nothing is read yet: the moment to note
+        what the sources are, so a file saved during the build counts as changed next time."""
+        ...
+
+    def seed(self, cache: DerivedCache) -> None:
+        """Hand derived results that are still valid to this build's cache, before planning."""
+        ...
+
+    def reuse(self, site: Site, plan: SitePlan) -> Reuse | None:
+        """What of the earlier build this one takes over; None when everything is rendered."""
+        ...
 
 
 # An input key meaning "anything": outputs that carry it are re-rendered on every change.

@@ -44,15 +44,17 @@ def finish_outputs(
     plan: SitePlan,
     renderer: PageRenderer,
     pages: Mapping[str, bytes],
-    kept: KeptSiteFiles | None = None,
+    kept: KeptSiteFiles | None,
+    diagnostics: Diagnostics,
 ) -> dict[str, bytes]:
-    """The rendered pages and relay pages plus every other output of the build.
+    """The rendered pages and relay pages plus every other output of the build; the
+    problems found making them are reported in `diagnostics`.
 
     The live preview calls this after each change with its up-to-date pages: whatever is
     added here (or in site_wide_files) is then always current there, unless `kept` says
     its inputs are unchanged.
     """
-    outputs = Outputs(renderer.diagnostics)
+    outputs = Outputs(diagnostics)
     site_wide_files(site, plan, renderer, kept, outputs)
     # Pages are claimed last, so a clash with a site-wide file is reported at the page's file.
     for item in (*plan.pages, *plan.relay_pages):
@@ -76,30 +78,29 @@ def site_wide_files(
     site: Site,
     plan: SitePlan,
     renderer: PageRenderer,
-    kept: KeptSiteFiles | None = None,
-    outputs: Outputs | None = None,
+    kept: KeptSiteFiles | None,
+    outputs: Outputs,
 ) -> dict[str, bytes]:
     """Every output that is not one page or relay page in one language, claimed in `outputs`
-    (a fresh one by default), whose files are returned.
+    (whose diagnostics receive the problems), whose files are returned.
 
     The live preview re-renders these after every change unless `kept` vouches for them:
     a new kind of output belongs here, and is made afresh until it is taught otherwise.
     """
     # Each group is added under the source it comes from, so a clash between two of them
     # (an asset named like a theme file) is reported instead of one silently winning.
-    outputs = outputs if outputs is not None else Outputs(renderer.diagnostics)
     relay_outputs = [qr_png_output(relay) for relay in site.relays]
     relay_outputs += [SERVERS_JSON] if site.relays else []
     relays = kept and kept.group(relay_outputs, SERVERS_KEY in kept.changed)
     outputs.add_all(relays or relay_files(site, plan, renderer), "content/servers.yaml")
-    outputs.add_all(front_files(site, plan, renderer.diagnostics), "site.yaml (fronts)")
+    outputs.add_all(front_files(site, plan, outputs.diagnostics), "site.yaml (fronts)")
     special = kept and kept.group(special_page_outputs(site), kept.template_changed())
     theme_source = f"themes/{site.config.theme}"
     outputs.add_all(special or special_pages(site, renderer), f"{theme_source} (root and 404 pages)")
     outputs.add_all(theme_static_files(site), f"{theme_source}/static")
     for name, data in sorted(asset_files(site).items()):
         outputs.add(name, data, f"content/{name}")  # the asset's own file: assets/x ← content/assets/x
-    outputs.add_all(alias_files(site, plan, renderer), "content (aliases)")
+    outputs.add_all(alias_files(site, plan, renderer, outputs.diagnostics), "content (aliases)")
     index_outputs = [SITEMAP_FILE, ROBOTS_FILE] if site.config.base_url else [ROBOTS_FILE]
     index = kept and kept.group(index_outputs, False)
     if index:
@@ -140,11 +141,13 @@ def site_aliases(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> list[A
     return check_aliases(aliases, planned_outputs(site, plan), diagnostics)
 
 
-def alias_files(site: Site, plan: SitePlan, renderer: PageRenderer) -> dict[str, bytes]:
+def alias_files(
+    site: Site, plan: SitePlan, renderer: PageRenderer, diagnostics: Diagnostics
+) -> dict[str, bytes]:
     """A redirect page at each old address that a page names under `aliases:`."""
     return {
         alias.output: redirect_page(alias, renderer.absolute_address(alias.target_url))
-        for alias in site_aliases(site, plan, renderer.diagnostics)
+        for alias in site_aliases(site, plan, diagnostics)
     }
 
 
@@ -236,17 +239,17 @@ class Outputs:
         self.files: dict[str, bytes] = {}
         self._sources: dict[str, str] = {}
         self._folders: dict[str, str] = {}  # every folder the files so far lie in → its first source
-        self._diagnostics = diagnostics
+        self.diagnostics = diagnostics
 
     def add(self, name: str, data: bytes, source: str, line: int = 0) -> None:
         """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
         problem = output_name_problem(name)
         if problem is not None:
-            self._diagnostics.error(source, line, problem, "rename the source file")
+            self.diagnostics.error(source, line, problem, "rename the source file")
             return
         clash = self._clash(name, source)
         if clash is not None:
-            self._diagnostics.error(source, line, clash, "rename one of them")
+            self.diagnostics.error(source, line, clash, "rename one of them")
             return
         self.files[name] = data
         self._sources[name] = source

@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site import build as build_module
 from chatmail_site.build import BuildResult, build_site, load_site
 from chatmail_site.commands import cli
 from chatmail_site.commands.cli import main
 from chatmail_site.core import qr
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.incremental import buildcache
-from chatmail_site.incremental.buildcache import cache_dir_for, load_previous
+from chatmail_site.incremental.buildcache import CachedBuild, cache_dir_for, load_previous
 from chatmail_site.load.content import Page
 from chatmail_site.plan.translations import source_hash
+from chatmail_site.render import site_files
 from tests.support import REPO_ROOT
 from tests.support.sites import copy_bundled_site
 
@@ -40,7 +40,7 @@ def build_into(site: Path, out: Path, *extra: str) -> int:
 
 def cached_rebuild(site: Path, out: Path) -> BuildResult:
     """What `build` does with the cache, through the library: to see what it rendered."""
-    return build_site(site, previous=load_previous(cache_dir_for(out), out))
+    return build_site(site, reuse_source=CachedBuild(load_previous(cache_dir_for(out), out)))
 
 
 def cached_rebuild_after(edit: Callable[[Path], None], site: Path, tmp_path: Path) -> BuildResult:
@@ -227,8 +227,8 @@ def test_site_wide_files_whose_inputs_did_not_change_are_taken_over(site: Path, 
     def not_again(*args, **kwargs):
         raise AssertionError("made again although nothing it reads changed")
 
-    monkeypatch.setattr(build_module, "special_pages", not_again)
-    monkeypatch.setattr(build_module, "relay_files", not_again)
+    monkeypatch.setattr(site_files, "special_pages", not_again)
+    monkeypatch.setattr(site_files, "relay_files", not_again)
     assert build_into(site, out) == 0
     clean = tmp_path / "clean"
     monkeypatch.undo()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site import build as build_module
 from chatmail_site.build import build_site
 from chatmail_site.incremental.preview import IncrementalBuilder, Outcome, template_key
+from chatmail_site.render import site_files
 from tests.support.sites import page
 
 
@@ -168,8 +168,8 @@ def test_a_page_edit_keeps_the_site_wide_files(
     def not_again(*args, **kwargs):
         raise AssertionError("made again although nothing it reads changed")
 
-    monkeypatch.setattr(build_module, "special_pages", not_again)
-    monkeypatch.setattr(build_module, "relay_files", not_again)
+    monkeypatch.setattr(site_files, "special_pages", not_again)
+    monkeypatch.setattr(site_files, "relay_files", not_again)
     rebuild(builder, edit(bundled_site, "content/de/index.md", lambda text: text + "\nNoch ein Satz.\n"))
     monkeypatch.undo()
     assert_same_as_full_build(builder, bundled_site)

@@ -9,7 +9,7 @@ import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import main
-from chatmail_site.incremental.buildcache import cache_dir_for, load_previous
+from chatmail_site.incremental.buildcache import CachedBuild, cache_dir_for, load_previous
 from chatmail_site.render import pool as parallel
 from tests.support.sites import copy_bundled_site
 
@@ -31,14 +31,16 @@ def pool_calls(monkeypatch) -> list[int]:
 
 def test_two_processes_render_the_bundled_site_to_the_same_bytes(tmp_path: Path, pool_calls):
     site = copy_bundled_site(tmp_path / "site")
-    serial = build_site(site, jobs=1)
+    serial_cache, pooled_cache = CachedBuild(None), CachedBuild(None)
+    serial = build_site(site, jobs=1, reuse_source=serial_cache)
     assert pool_calls == []
-    pooled = build_site(site, jobs=2)
+    pooled = build_site(site, jobs=2, reuse_source=pooled_cache)
     assert pool_calls == [180]  # 24 pages and 26 relays in 6 languages
     assert pooled.files == serial.files
     assert pooled.diagnostics.sorted() == serial.diagnostics.sorted()
-    assert pooled.records is not None and serial.records is not None
-    assert pooled.records.dependencies == serial.records.dependencies
+    pooled_records, serial_records = pooled_cache.records(pooled), serial_cache.records(serial)
+    assert pooled_records is not None and serial_records is not None
+    assert pooled_records.dependencies == serial_records.dependencies
 
 
 def test_problems_found_in_worker_processes_are_reported_once(tmp_path: Path, pool_calls):
@@ -61,7 +63,7 @@ def test_a_cached_rebuild_on_a_pool_renders_only_what_changed(tmp_path: Path, po
     assert main(["build", "--site", str(site), "--out", str(out), "--jobs", "2"]) == 0
     with (site / "content/en/index.md").open("a", encoding="utf-8") as page:
         page.write("\nOne more line.\n")
-    result = build_site(site, previous=load_previous(cache_dir_for(out), out), jobs=2)
+    result = build_site(site, reuse_source=CachedBuild(load_previous(cache_dir_for(out), out)), jobs=2)
     assert 0 < result.rendered < 72
     assert result.files == build_site(site, jobs=1).files
 
@@ -96,8 +98,10 @@ def test_a_worker_checks_the_pages_with_the_same_findings(tmp_path: Path, pool_c
     german = site / "content/de/chatmail.md"
     german.write_text(german.read_text(encoding="utf-8").replace("20 Tagen", "40 Tagen"), encoding="utf-8")
     serial = build_site(site, jobs=1)
-    pooled = build_site(site, jobs=2)
+    cached = CachedBuild(None)
+    pooled = build_site(site, jobs=2, reuse_source=cached)
     assert pool_calls
     assert pooled.diagnostics.sorted() == serial.diagnostics.sorted()
     assert any("40 here" in d.message for d in pooled.diagnostics.warnings)
-    assert pooled.records is not None and pooled.records.derived["qa-pair"]  # handed back to this process
+    records = cached.records(pooled)
+    assert records is not None and records.derived["qa-pair"]  # handed back to this process
