@@ -118,7 +118,7 @@ def render_site(
     reused = reuse.pages if reuse is not None else {}
     page_problems = Diagnostics(list(reuse.diagnostics) if reuse is not None else [])
     directives = directives if directives is not None else page_directives()
-    renderer = PageRenderer(site, plan, page_problems, cache, directives)
+    renderer = PageRenderer(site, plan, page_problems, directives, cache)
     items = [item for item in (*plan.pages, *plan.relay_pages) if item.output not in reused]
     checks = PageChecks(site, cache) if quality_checks else None
     try:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -115,6 +116,51 @@ SYNTAX_HINT = "check the line against Jinja's syntax: every {% … %} and {{ …
 RENDER_HINT = "the template uses a name the build does not give it; compare with the bundled template"
 
 
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja environment that can note the name of every template looked up.
+
+    Jinja caches compiled templates, so its loader is not asked twice; every lookup however
+    goes through the public `get_template` and `select_template` (`get_or_select_template`
+    calls one of them), and so do the compiled `{% extends %}`, `{% include %}` and
+    `{% import %}`. Those two are overridden here to note each template's name while a
+    `recording()` block is open.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._recorded: set[str] | None = None
+
+    @contextmanager
+    def recording(self) -> Iterator[set[str]]:
+        """Collect the names of the templates looked up inside the block."""
+        self._recorded = used = set()
+        try:
+            yield used
+        finally:
+            self._recorded = None
+
+    def get_template(
+        self,
+        name: str | jinja2.Template,
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        return self._noted(super().get_template(name, parent, globals))
+
+    def select_template(
+        self,
+        names: Iterable[str | jinja2.Template],
+        parent: str | None = None,
+        globals: MutableMapping[str, Any] | None = None,
+    ) -> jinja2.Template:
+        return self._noted(super().select_template(names, parent, globals))
+
+    def _noted(self, template: jinja2.Template) -> jinja2.Template:
+        if self._recorded is not None and template.name is not None:
+            self._recorded.add(template.name)
+        return template
+
+
 @dataclass(frozen=True)
 class StaticFile:
     source: Path
@@ -128,7 +174,7 @@ class Theme:
         self.root = config.root
         self.dirs = theme_dirs(config)
         loader = jinja2.FileSystemLoader([str(d / "templates") for d in self.dirs])
-        self.env = jinja2.Environment(
+        self.env = RecordingEnvironment(
             loader=loader,
             autoescape=True,
             undefined=jinja2.StrictUndefined,

@@ -50,19 +50,25 @@ class PageRenderer:
         site: Site,
         plan: SitePlan,
         diagnostics: Diagnostics,
+        directives: Mapping[str, DirectiveRenderer],
         cache: DerivedCache | None = None,
-        directives: Mapping[str, DirectiveRenderer] | None = None,
     ) -> None:
         self.site = site
         self.plan = plan
-        self.diagnostics = diagnostics
+        self._diagnostics = diagnostics
         # Directive name → renderer; each renderer returns trusted HTML for one language.
-        self.directives = directives if directives is not None else page_directives()
+        self.directives = directives
         self.markdown = MarkdownRenderer(self.directives)
         self._rendered: dict[tuple[str, str], RenderedMarkdown] = {}
         self._native_names: dict[str, str] | None = None
         self.cache = cache if cache is not None else DerivedCache()
         self.relay_images = RelayImages(self.cache)
+
+    @property
+    def diagnostics(self) -> Diagnostics:
+        """Where the problems of the pages it renders are reported: fixed at creation, so
+        every render reports to the list its caller gave."""
+        return self._diagnostics
 
     def markdown_of(self, page: Page) -> RenderedMarkdown:
         key = (page.slug, page.lang)

@@ -1,8 +1,8 @@
 """Rendering a large site on every CPU core, with the same bytes as rendering it in one process.
 
-Work is split in two rounds, each over a pool of forked processes that inherit the loaded
-site, its plan and the compiled theme, so only small indices travel to them and rendered
-results travel back:
+Work is split in two rounds, each over a pool of forked processes whose initializer hands
+them the loaded site, its plan and the compiled theme (inherited through the fork, not
+sent), so only small indices travel to them and rendered results travel back:
 
 1. every source page's Markdown is converted once, by one process;
 2. the parent hands those conversions to the second pool, which renders the pages and relay
@@ -18,9 +18,9 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from chatmail_site.core.errors import Diagnostic, Diagnostics
+from chatmail_site.core.errors import Diagnostic
 from chatmail_site.render.markdown import RenderedMarkdown
 
 if TYPE_CHECKING:
@@ -45,12 +45,30 @@ class SideTask:
     receive: Callable[[Any], None]
 
 
-# The work of the current pool, set in the parent just before the fork so workers inherit it.
-_renderer: PageRenderer | None = None
-_pages: Sequence[Page] = ()
-_items: Sequence[RenderItem] = ()
-_render: Callable[[PageRenderer, Sequence[RenderItem]], Rendered] | None = None
-_side_task: SideTask | None = None
+@dataclass(frozen=True)
+class PoolWork:
+    """What the workers of one build's pools work on: handed to each worker by the pool's
+    initializer, and inherited through the fork rather than sent."""
+
+    renderer: PageRenderer
+    pages: Sequence[Page]  # the source pages whose Markdown the first pool converts
+    items: Sequence[RenderItem]  # the pages and relay pages the second pool renders
+    render: Callable[[PageRenderer, Sequence[RenderItem]], Rendered]
+    side_task: SideTask | None
+
+
+# In a worker process only: its pool's work, set by the initializer when the worker starts.
+_work: PoolWork | None = None
+
+
+def _start_worker(work: PoolWork) -> None:
+    global _work
+    _work = work
+
+
+def _worker_work() -> PoolWork:
+    assert _work is not None, "only called in a pool worker"
+    return _work
 
 
 def available_cores() -> int:
@@ -80,40 +98,36 @@ def render_in_pool(
 
     `side_task` runs in one of the workers, first, while the others render: work that needs
     no rendered page. Its result is handed to `side_task.receive` here."""
-    global _side_task
-    global _renderer, _pages, _items, _render
     from chatmail_site.model.plan import PagePlan
 
     pages = list({(p.page.slug, p.page.lang): p.page for p in items if isinstance(p, PagePlan)}.values())
-    _renderer, _pages, _items, _render = renderer, pages, items, render
+    work = PoolWork(renderer, pages, items, render, side_task)
     context = multiprocessing.get_context("fork")
-    try:
-        with context.Pool(jobs) as pool:
-            for start, converted, problems in pool.imap(_convert_run, _runs(len(pages), jobs)):
-                for page, result in zip(pages[start : start + len(converted)], converted, strict=True):
-                    renderer.adopt_markdown(page, result)
-                renderer.diagnostics.extend(problems)
-        files: dict[str, bytes] = {}
-        dependencies: dict[str, frozenset[str]] = {}
-        _side_task = side_task
-        with context.Pool(jobs) as pool:  # forked anew: the workers inherit every conversion
-            side = pool.apply_async(_run_side_task) if side_task is not None else None
-            for (run_files, run_dependencies), problems in pool.imap(_render_run, _runs(len(items), jobs)):
-                files.update(run_files)
-                dependencies.update(run_dependencies)
-                renderer.diagnostics.extend(problems)
-                if advance is not None:
-                    advance(len(run_files))
-            if side is not None and side_task is not None:
-                side_task.receive(side.get())
-        return files, dependencies
-    finally:
-        _renderer, _pages, _items, _render, _side_task = None, (), (), None, None
+    with context.Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
+        for start, converted, problems in pool.imap(_convert_run, _runs(len(pages), jobs)):
+            for page, result in zip(pages[start : start + len(converted)], converted, strict=True):
+                renderer.adopt_markdown(page, result)
+            renderer.diagnostics.extend(problems)
+    files: dict[str, bytes] = {}
+    dependencies: dict[str, frozenset[str]] = {}
+    # Forked anew: the workers inherit every conversion.
+    with context.Pool(jobs, initializer=_start_worker, initargs=(work,)) as pool:
+        side = pool.apply_async(_run_side_task) if side_task is not None else None
+        for (run_files, run_dependencies), problems in pool.imap(_render_run, _runs(len(items), jobs)):
+            files.update(run_files)
+            dependencies.update(run_dependencies)
+            renderer.diagnostics.extend(problems)
+            if advance is not None:
+                advance(len(run_files))
+        if side is not None and side_task is not None:
+            side_task.receive(side.get())
+    return files, dependencies
 
 
 def _run_side_task() -> Any:
-    assert _side_task is not None, "only called in a pool worker"
-    return _side_task.run()
+    side_task = _worker_work().side_task
+    assert side_task is not None, "only sent to a pool that has a side task"
+    return side_task.run()
 
 
 def _runs(count: int, jobs: int) -> list[tuple[int, int]]:
@@ -122,23 +136,27 @@ def _runs(count: int, jobs: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
-def _worker_renderer() -> PageRenderer:
-    """The inherited renderer, reporting into a fresh list for the run at hand."""
-    assert _renderer is not None, "only called in a pool worker"
-    _renderer.diagnostics = Diagnostics()
-    return _renderer
+T = TypeVar("T")
+
+
+def _reported_during(renderer: PageRenderer, work: Callable[[], T]) -> tuple[T, list[Diagnostic]]:
+    """The result of `work` with the problems the renderer reported while it ran: a worker
+    runs many runs with one renderer, and each run returns only its own problems."""
+    before = len(renderer.diagnostics)
+    result = work()
+    return result, renderer.diagnostics.items[before:]
 
 
 def _convert_run(run: tuple[int, int]) -> tuple[int, list[RenderedMarkdown], list[Diagnostic]]:
-    renderer = _worker_renderer()
+    work = _worker_work()
     start, stop = run
-    converted = [renderer.markdown_of(page) for page in _pages[start:stop]]
-    return start, converted, list(renderer.diagnostics)
+    converted, problems = _reported_during(
+        work.renderer, lambda: [work.renderer.markdown_of(page) for page in work.pages[start:stop]]
+    )
+    return start, converted, problems
 
 
 def _render_run(run: tuple[int, int]) -> tuple[Rendered, list[Diagnostic]]:
-    renderer = _worker_renderer()
-    assert _render is not None, "only called in a pool worker"
+    work = _worker_work()
     start, stop = run
-    rendered = _render(renderer, _items[start:stop])
-    return rendered, list(renderer.diagnostics)
+    return _reported_during(work.renderer, lambda: work.render(work.renderer, work.items[start:stop]))

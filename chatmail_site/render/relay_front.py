@@ -51,7 +51,7 @@ from chatmail_site.render.own_texts import render_own
 if TYPE_CHECKING:
     from chatmail_site.load.site import Site
     from chatmail_site.model.plan import SitePlan
-    from chatmail_site.render.pages import PageRenderer
+    from chatmail_site.render.pages import DirectiveRenderer, PageRenderer
 
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
@@ -139,9 +139,11 @@ def privacy_contacts(ini: RelayIni) -> dict[str, Any]:
 # ---- pages -----------------------------------------------------------------------------
 
 
-def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[str, bytes]:
+def front_files(
+    site: Site, plan: SitePlan, diagnostics: Diagnostics, directives: Mapping[str, DirectiveRenderer]
+) -> dict[str, bytes]:
     """The fronted relay's pages in every language, and what keeps its old addresses working
-    (nothing when the site fronts no relay)."""
+    (nothing when the site fronts no relay). `directives` are those of the site's pages."""
     from chatmail_site.model.plan import SitePlan
     from chatmail_site.render.pages import PageRenderer
     from chatmail_site.render.site_files import language_chooser
@@ -151,7 +153,7 @@ def front_files(site: Site, plan: SitePlan, diagnostics: Diagnostics) -> dict[st
         return {}
     themed = theme_languages(site.languages)
     translated = {**plan.translated, **{slug: themed for slug in FRONT_PAGES}}
-    renderer = PageRenderer(site, SitePlan(plan.pages, translated, plan.relay_pages), diagnostics)
+    renderer = PageRenderer(site, SitePlan(plan.pages, translated, plan.relay_pages), diagnostics, directives)
     pages = [
         FrontPagePlan(slug, lang, fallback=lang not in themed)
         for slug in FRONT_PAGES

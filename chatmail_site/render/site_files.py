@@ -93,7 +93,7 @@ def site_wide_files(
     relay_outputs += [SERVERS_JSON] if site.relays else []
     relays = kept and kept.group(relay_outputs, SERVERS_KEY in kept.changed)
     outputs.add_all(relays or relay_files(site, plan, renderer), "content/servers.yaml")
-    outputs.add_all(front_files(site, plan, outputs.diagnostics), "site.yaml (fronts)")
+    outputs.add_all(front_files(site, plan, outputs.diagnostics, renderer.directives), "site.yaml (fronts)")
     special = kept and kept.group(special_page_outputs(site), kept.template_changed())
     theme_source = f"themes/{site.config.theme}"
     outputs.add_all(special or special_pages(site, renderer), f"{theme_source} (root and 404 pages)")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import pickle
 
+import jinja2
 import pytest
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import main
 from chatmail_site.commands.serve import PreviewServer
-from chatmail_site.load.theme import TemplateProblem
+from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.theme import RecordingEnvironment, TemplateProblem
 from chatmail_site.render import pool as parallel
 from tests.support.sites import page
 
@@ -77,3 +79,61 @@ def test_extracting_strings_from_a_broken_template_is_a_diagnostic(make_site, ca
     err = capsys.readouterr().err
     assert "Traceback" not in err and f"{OWN}page.html:5: error: template syntax error:" in err
     assert not (site / "locales/messages.pot").exists()
+
+
+# ---- which templates a render looked up -------------------------------------------------
+
+RECORDED_TEMPLATES = {
+    "page.html": '{% extends "base.html" %}{% block main %}{% include "part.html" %}{% endblock %}',
+    "base.html": '{% import "macros.html" as m %}<main>{% block main %}{% endblock %}{{ m.mark() }}</main>',
+    "part.html": '{% include ["missing.html", "fallback.html"] %}',
+    "fallback.html": "<p>fallback</p>",
+    "macros.html": "{% macro mark() %}!{% endmacro %}",
+    "unused.html": "<p>never looked up</p>",
+}
+
+
+def recording_environment() -> RecordingEnvironment:
+    return RecordingEnvironment(loader=jinja2.DictLoader(RECORDED_TEMPLATES), autoescape=True)
+
+
+def test_extends_include_and_import_are_recorded_on_every_render() -> None:
+    environment = recording_environment()
+    expected = {"page.html", "base.html", "part.html", "fallback.html", "macros.html"}
+    for _ in range(2):  # the second time every template comes from Jinja's cache
+        with environment.recording() as used:
+            html = environment.get_template("page.html").render()
+        assert html == "<main><p>fallback</p>!</main>"
+        assert used == expected
+
+
+def test_lookups_outside_a_recording_are_not_noted() -> None:
+    environment = recording_environment()
+    environment.get_template("unused.html")
+    with environment.recording() as used:
+        environment.get_or_select_template(["missing.html", "part.html"])
+    environment.get_template("page.html")
+    assert used == {"part.html"}
+
+
+def test_recording_patches_no_private_attribute(make_site) -> None:
+    from chatmail_site.load.config import load_config
+    from chatmail_site.load.theme import Theme
+
+    config = load_config(make_site({}), Diagnostics())
+    assert config is not None
+    theme = Theme(config)
+    attributes_before = set(vars(theme))
+    environment_before = dict(vars(theme.env))
+    with theme.env.recording() as used:
+        theme.env.get_template("page.html")
+    assert used == {"page.html"}  # its parent is looked up only when it is rendered
+    assert set(vars(theme)) == attributes_before
+    assert dict(vars(theme.env)) == environment_before  # nothing set on, or swapped in, the environment
+    # Only Jinja's public lookups are overridden, none of its private methods.
+    overridden = {
+        name
+        for name, value in vars(RecordingEnvironment).items()
+        if callable(value) and name in vars(jinja2.Environment)
+    }
+    assert overridden == {"__init__", "get_template", "select_template"}
