@@ -1,4 +1,11 @@
-"""Load → plan → render. Returns the files of a site and its diagnostics; writes nothing."""
+"""The one build: check → load → plan → reuse → render → finish → deploy files.
+
+`build_site` checks the source tree and loads the site, then `render_site` does the rest:
+it plans the pages, takes over what a reuse source allows (the build cache next to the
+output, or the live preview's last build), renders the other pages and relay pages, adds
+the site-wide files and the server configuration. It returns the files of the site and
+its diagnostics, with what a later build needs to reuse them; it writes nothing.
+"""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from chatmail_site.plan.translations import TranslationCheck
 from chatmail_site.render.recording import ANY_INPUT
 
 if TYPE_CHECKING:
-    from chatmail_site.build import Site
+    from chatmail_site.load.site import Site
     from chatmail_site.model.plan import SitePlan
 
 
