@@ -31,11 +31,7 @@ from chatmail_site.render import pool as parallel
 from chatmail_site.render.pages import DirectiveRenderer, PageRenderer, page_directives
 from chatmail_site.render.recording import render_recorded
 from chatmail_site.render.site_files import finish_outputs, site_aliases
-from chatmail_site.render.sitemap import (
-    NO_BASE_URL_NOTICE,
-)
-
-# ---- rendering -------------------------------------------------------------------------
+from chatmail_site.render.sitemap import NO_BASE_URL_NOTICE
 
 
 @dataclass

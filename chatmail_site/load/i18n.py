@@ -107,9 +107,7 @@ def babel_error_line(problem: Exception) -> int:
     return line + 1 if isinstance(line, int) else 0
 
 
-def read_po_outline(
-    path: Path, shown: str | Path, diagnostics: Diagnostics
-) -> tuple[str, PoOutline] | None:
+def read_po_outline(path: Path, shown: str | Path, diagnostics: Diagnostics) -> tuple[str, PoOutline] | None:
     """A catalog's text and outline; None when it cannot be read or its Plural-Forms header
     cannot be used, since Babel sizes every plural entry by that header."""
     text = read_po_text(path, shown, diagnostics)
