@@ -56,7 +56,9 @@ def test_template_keys_do_not_collide_with_source_paths() -> None:
 
 
 def test_a_reuse_cannot_be_altered_once_handed_to_the_build() -> None:
-    reuse = Reuse({"en/index.html": b"<html>"}, {"en/index.html": frozenset()}, KeptSiteFiles(FILES, frozenset()), ())
+    reuse = Reuse(
+        {"en/index.html": b"<html>"}, {"en/index.html": frozenset()}, KeptSiteFiles(FILES, frozenset()), ()
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         reuse.pages = {}  # type: ignore[misc]
 
