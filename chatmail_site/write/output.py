@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import errno
+import fcntl
 import os
 import shutil
 import signal
@@ -87,7 +88,8 @@ def check_owned(out_dir: Path) -> None:
 
 
 def remove_output(out_dir: Path) -> None:
-    """Delete an output folder this tool created, with the leftovers of killed builds.
+    """Delete an output folder this tool created, with its spare and the leftovers of killed
+    builds.
 
     Used by `build --clean`; a folder without the marker is refused, never deleted.
     """
@@ -97,12 +99,18 @@ def remove_output(out_dir: Path) -> None:
         shutil.rmtree(out_dir)
     if out_dir.parent.is_dir():
         _remove_stale_siblings(out_dir)
+        spare = spare_dir_for(out_dir)
+        if spare.is_dir() and not spare.is_symlink() and (spare / MARKER).is_file():
+            shutil.rmtree(spare)
 
 
 def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     """Write every file into a sibling folder, then swap it in at once.
 
     A build that fails or is killed before the swap leaves the previous output untouched.
+    The folder swapped out is kept beside the output as its spare (`.NAME.spare`): the next
+    build brings that spare up to date and swaps it in, so a rebuild makes and deletes only
+    the folders and files that changed instead of a whole new tree of page folders.
     """
     out_dir = out_dir.absolute()
     check_owned(out_dir)
@@ -110,23 +118,67 @@ def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
     if len(unchanged) == len(files) and _holds_only(out_dir, files):
         return  # a rebuild with nothing changed: the output stays as it is, untouched
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
     _remove_stale_siblings(out_dir)
+    spare_lock = _lock_spare(out_dir) if out_dir.exists() else None
+    if spare_lock is not None:
+        try:
+            _update_tree(spare_dir_for(out_dir), files, out_dir, unchanged)
+            _swap_in(spare_dir_for(out_dir), out_dir, keep_previous=False)
+        finally:
+            os.close(spare_lock)
+        return
+    staging = out_dir.parent / f".{out_dir.name}.new-{os.getpid()}"
     staging.mkdir()
     try:
         _write_tree(staging, files, out_dir, unchanged)
-        _swap_in(staging, out_dir)
+        _swap_in(staging, out_dir, keep_previous=True)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
 
 
-def _unchanged_files(out_dir: Path, files: Mapping[str, bytes]) -> set[str]:
-    """The files whose copy in the finished output `out_dir` already holds these bytes."""
+def spare_dir_for(out_dir: Path) -> Path:
+    """Where the previous output is kept between builds, to be updated into the next one."""
+    return out_dir.parent / f".{out_dir.name}.spare"
+
+
+def _lock_spare(out_dir: Path) -> int | None:
+    """Open and lock the spare folder for this build, or None to write a fresh staging folder.
+
+    The spare is used only when it is a real folder written by this tool, and no other build
+    into the same output holds it: the lock is taken on the folder itself, and checked to
+    still be the one at the spare's name once it is held. It must lie on the output's file
+    system, where files are told apart by inode alone and the swap is one rename.
+    """
+    spare = spare_dir_for(out_dir)
+    try:
+        handle = os.open(spare, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None  # none yet (the first rebuild makes it), or not a folder: left alone
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held, named, output = os.fstat(handle), os.lstat(spare), os.lstat(out_dir)
+        same_folder = (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino)
+        if same_folder and held.st_dev == output.st_dev and (spare / MARKER).is_file():
+            return handle
+    except OSError:
+        pass  # another build is updating it
+    os.close(handle)
+    return None
+
+
+def _unchanged_files(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, int]:
+    """The files whose copy in the finished output `out_dir` already holds these bytes, each
+    with the inode of that copy."""
     if not (out_dir / MARKER).is_file():
-        return set()
+        return {}
     root = str(out_dir)
-    return {name for name, data in files.items() if _is_same_file(f"{root}/{name}", data)}
+    unchanged: dict[str, int] = {}
+    for name, data in files.items():
+        inode = _same_file_inode(f"{root}/{name}", data)
+        if inode is not None:
+            unchanged[name] = inode
+    return unchanged
 
 
 def _holds_only(out_dir: Path, files: Mapping[str, bytes]) -> bool:
@@ -153,24 +205,25 @@ def _holds_only(out_dir: Path, files: Mapping[str, bytes]) -> bool:
     return present == files.keys()
 
 
-def _is_same_file(path: str, data: bytes) -> bool:
-    """Whether `path` is a regular file holding `data` (a kept file: that very file)."""
+def _same_file_inode(path: str, data: bytes) -> int | None:
+    """The inode of `path` if it is a regular file holding `data` (a kept file: that very
+    file), else None."""
     try:
         info = os.lstat(path)
     except OSError:
-        return False
+        return None
     if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
-        return False  # only regular files count, never a link someone put there
+        return None  # only regular files count, never a link someone put there
     if isinstance(data, Kept):
-        return data.source == path
+        return info.st_ino if data.source == path else None
     try:
         with open(path, "rb") as file:
-            return file.read() == data
+            return info.st_ino if file.read() == data else None
     except OSError:
-        return False
+        return None
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path, unchanged: set[str]) -> None:
+def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path, unchanged: Mapping[str, int]) -> None:
     """Write every file below `root`; the `unchanged` ones are linked from `previous`.
 
     Files are never changed in place, only replaced, so sharing one between the old and the
@@ -203,22 +256,110 @@ def _link(old: str, target: str) -> bool:
     return True
 
 
+def _update_tree(
+    root: Path, files: Mapping[str, bytes], previous: Path, unchanged: Mapping[str, int]
+) -> None:
+    """Turn the spare folder `root`, an earlier output, into the output of these `files`.
+
+    Whatever the spare holds is checked, since a build killed while updating it leaves it
+    half done: anything that is not one of `files` goes (links, strays, folders no file lies
+    in), a file is kept only when it is the very file the finished output `previous` holds
+    unchanged, and every other file is replaced, never rewritten in place, because the spare
+    shares its unchanged files with the output by hard links.
+    """
+    wanted_folders = {""}
+    for name in files:
+        check_relative_name(name)
+        folder = name.rpartition("/")[0]
+        while folder not in wanted_folders:
+            wanted_folders.add(folder)
+            folder = folder.rpartition("/")[0]
+    present = _prune_tree(str(root), files, wanted_folders)
+    pause_after = _pause_after_files()
+    root_name, previous_name = str(root), str(previous)
+    made = {f"{root_name}/{folder}" if folder else root_name for folder in wanted_folders & present.folders}
+    for count, name in enumerate(sorted(files), start=1):
+        target = f"{root_name}/{name}"
+        inode = present.files.get(name)
+        if inode is None or inode != unchanged.get(name):
+            if inode is not None:
+                os.unlink(target)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            if name not in unchanged or not _link(f"{previous_name}/{name}", target):
+                with open(target, "xb") as file:
+                    file.write(files[name])
+        if count == pause_after:
+            os.kill(os.getpid(), signal.SIGSTOP)
+    marker = root / MARKER
+    marker.unlink(missing_ok=True)
+    marker.write_bytes(MARKER_TEXT)
+
+
+class _Present:
+    """What a pruned tree still holds: its regular files (by inode) and its folders."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, int] = {}
+        self.folders: set[str] = {""}
+
+
+def _prune_tree(root: str, files: Mapping[str, bytes], wanted_folders: set[str]) -> _Present:
+    """Delete below `root` everything that is not one of `files` or a folder they lie in.
+
+    Links are deleted, never followed; a folder not wanted is deleted whole. Plain strings
+    and the file types scandir already knows keep this walk of every page folder cheap.
+    """
+    present = _Present()
+    pending = [(root, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if name in wanted_folders:
+                        present.folders.add(name)
+                        pending.append((entry.path, name + "/"))
+                    else:
+                        shutil.rmtree(entry.path)
+                elif name in files and entry.is_file(follow_symlinks=False):
+                    present.files[name] = entry.inode()
+                elif name != MARKER:
+                    os.unlink(entry.path)
+    return present
+
+
 def _pause_after_files() -> int | None:
     value = os.environ.get(PAUSE_AFTER_FILES_VARIABLE, "")
     return int(value) if value.isdigit() else None
 
 
-def _swap_in(staging: Path, out_dir: Path) -> None:
+def _swap_in(staging: Path, out_dir: Path, keep_previous: bool) -> None:
+    """Put `staging` in the place of `out_dir` in one step; the previous output ends up as
+    the spare folder (at `staging` already when that was the spare, else moved there if
+    `keep_previous`, else deleted)."""
     if not out_dir.exists():
         os.rename(staging, out_dir)
         return
+    spare = spare_dir_for(out_dir)
     if _exchange(staging, out_dir):
-        shutil.rmtree(staging)  # now holds the previous output
+        previous = staging  # now holds the previous output
+    else:
+        # No atomic exchange on this system: the old output is moved aside for a moment.
+        previous = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        os.rename(out_dir, previous)
+        os.rename(staging, out_dir)
+    if previous == spare:
         return
-    # No atomic exchange on this system: the old output is moved aside for a moment.
-    previous = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-    os.rename(out_dir, previous)
-    os.rename(staging, out_dir)
+    if keep_previous and not os.path.lexists(spare):
+        try:
+            os.rename(previous, spare)
+            return
+        except OSError:
+            pass  # another build made a spare meanwhile: this one is not needed
     shutil.rmtree(previous)
 
 

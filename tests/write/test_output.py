@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -18,9 +20,12 @@ from chatmail_site.load.i18n import build_date
 from chatmail_site.render.relay_front import gzip_bytes
 from chatmail_site.write.output import (
     MARKER,
+    MARKER_TEXT,
     PAUSE_AFTER_FILES_VARIABLE,
     OutputError,
+    remove_output,
     safe_relative_path,
+    spare_dir_for,
     write_atomically,
 )
 from tests.support import REPO_ROOT
@@ -161,10 +166,20 @@ def built_large_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     return site, out, sum(1 for path in out.rglob("*") if path.is_file()) - 1
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("into", ["staging", "spare"])
 @pytest.mark.parametrize("point", ["first-file", "halfway", "before-swap"])
-def test_a_killed_build_leaves_the_previous_output_whole(built_large_site, point: str) -> None:
+def test_a_killed_build_leaves_the_previous_output_whole(built_large_site, point: str, into: str) -> None:
     site, out, file_count = built_large_site
+    spare = spare_dir_for(out)
+    if into == "staging":
+        shutil.rmtree(spare, ignore_errors=True)
+    elif not spare.exists():
+        (site / "content/en/index.md").write_text(page("Home once more", "en"))
+        assert run_build(site, out).wait() == 0
+        (site / "content/en/index.md").write_text(page("Home", "en"))
+        assert run_build(site, out).wait() == 0
+    assert spare.is_dir() == (into == "spare")
     before = tree_digest(out)
     (site / "content/en/index.md").write_text(page("Changed home", "en"))
     pause_after = {"first-file": 1, "halfway": file_count // 2, "before-swap": file_count}[point]
@@ -172,17 +187,19 @@ def test_a_killed_build_leaves_the_previous_output_whole(built_large_site, point
     _, status = os.waitpid(process.pid, os.WUNTRACED)  # returns once the writer stops itself
     assert os.WIFSTOPPED(status), "the build ended before reaching the pause point"
     staging = list(out.parent.glob(f".{out.name}.new-*"))
-    assert staging, "the build should be writing into a staging folder"
+    assert bool(staging) == (into == "staging"), "the build should be writing into its staging folder"
     process.kill()  # SIGKILL: no cleanup code can run
     process.wait()
     assert tree_digest(out) == before
-    # The next build clears the dead build's staging folder and publishes the change.
+    # The next build clears the dead build's staging folder, or puts the half-updated spare
+    # right, and publishes the change.
     assert run_build(site, out).wait() == 0
     assert not list(out.parent.glob(f".{out.name}.new-*"))
     assert b"Changed home" in (out / "en/index.html").read_bytes()
     (site / "content/en/index.md").write_text(page("Home", "en"))
     assert run_build(site, out).wait() == 0
     assert tree_digest(out) == before
+    assert spare.is_dir()  # the previous output is kept for the next build to update
 
 
 @pytest.mark.timeout(120)
@@ -210,3 +227,83 @@ def test_an_unchanged_output_is_left_alone_unless_it_holds_something_else(tmp_pa
     write_atomically(out, files)
     assert not (out / "en/linked").exists()
     assert tree_digest(out).keys() - {MARKER} == files.keys()
+
+
+def folder_inodes(root: Path) -> dict[str, int]:
+    return {
+        path.relative_to(root).as_posix(): path.stat().st_ino for path in root.rglob("*") if path.is_dir()
+    }
+
+
+def test_a_rebuild_updates_the_previous_output_kept_as_the_spare(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    pages = {f"en/page-{number}/index.html": f"<p>{number}</p>".encode() for number in range(20)}
+    first = {**pages, "index.html": b"one"}
+    write_atomically(out, first)
+    first_folders = folder_inodes(out)
+    second = {**pages, "index.html": b"two"}
+    write_atomically(out, second)
+    assert tree_digest(spare_dir_for(out)).keys() - {MARKER} == first.keys()
+    third = {**pages, "index.html": b"three", "en/new/index.html": b"new"}
+    del third["en/page-3/index.html"]
+    write_atomically(out, third)
+    # The first output's folders were updated, not made again: a rebuild costs what changed.
+    assert {name: inode for name, inode in folder_inodes(out).items() if name in first_folders} == {
+        name: inode for name, inode in first_folders.items() if name != "en/page-3"
+    }
+    assert tree_digest(out) == {**tree_digest_of(third), MARKER: hashlib.sha256(MARKER_TEXT).hexdigest()}
+    # The previous output, sharing its unchanged files with this one, stayed whole.
+    assert tree_digest(spare_dir_for(out)).keys() - {MARKER} == second.keys()
+    assert (spare_dir_for(out) / "index.html").read_bytes() == b"two"
+
+
+def tree_digest_of(files: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+
+def test_whatever_the_spare_holds_the_output_holds_only_the_build(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    files = {"en/index.html": b"<p>en</p>", "en/donate/index.html": b"<p>donate</p>", "robots.txt": b"x"}
+    write_atomically(out, {**files, "robots.txt": b"old"})
+    write_atomically(out, files)
+    spare = spare_dir_for(out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_bytes(b"not ours")
+    shutil.rmtree(spare / "en/donate")
+    (spare / "en/donate").symlink_to(elsewhere, target_is_directory=True)  # a linked folder
+    (spare / "en/stray.html").write_bytes(b"stray")
+    (spare / "en/index.html").unlink()
+    (spare / "en/index.html").write_bytes(b"<p>half writ")  # a write cut short
+    (spare / "robots.txt").unlink()
+    (spare / "robots.txt").mkdir()  # a folder where a file belongs
+    changed = {**files, "robots.txt": b"y"}
+    write_atomically(out, changed)
+    assert tree_digest(out) == {**tree_digest_of(changed), MARKER: hashlib.sha256(MARKER_TEXT).hexdigest()}
+    assert not (out / "en/donate").is_symlink()
+    assert tree_digest(elsewhere) == {"index.html": hashlib.sha256(b"not ours").hexdigest()}
+
+
+def test_a_spare_in_use_by_another_build_is_left_alone(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    write_atomically(out, {"index.html": b"one"})
+    write_atomically(out, {"index.html": b"two"})
+    spare = spare_dir_for(out)
+    held = os.open(spare, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        write_atomically(out, {"index.html": b"three"})
+        assert (out / "index.html").read_bytes() == b"three"
+        assert (spare / "index.html").read_bytes() == b"one"  # not touched while locked
+    finally:
+        os.close(held)
+    assert not list(tmp_path.glob(".build.new-*"))
+
+
+def test_removing_the_output_removes_its_spare(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    write_atomically(out, {"index.html": b"one"})
+    write_atomically(out, {"index.html": b"two"})
+    assert spare_dir_for(out).is_dir()
+    remove_output(out)
+    assert list(tmp_path.iterdir()) == []
