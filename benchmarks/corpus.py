@@ -8,7 +8,9 @@
   data/servers.yaml, templates doing the same work as chatmail-site's theme).
 
 Everything is derived from a seeded random generator, so a corpus is byte-identical for the
-same arguments. Run as a script to write one corpus::
+same arguments. Translations follow their original's structure (headings and anchors,
+paragraphs, lists, links and numbers in the same order, other words), as real ones do, so the
+page checks find in the corpus about as little as in a real site. Run as a script to write one corpus::
 
     python benchmarks/corpus.py DEST --languages 50 --pages 20 --relays 200
 """
@@ -170,11 +172,18 @@ def make_relays(rng: random.Random, count: int, langs: tuple[str, ...]) -> list[
 
 
 class TextMaker:
-    """Made-up prose in one language's script, from a generator seeded per page."""
+    """Made-up prose in one language's script.
 
-    def __init__(self, lang: str, rng: random.Random) -> None:
+    Two generators: `shape` decides everything a translation keeps from its original (how
+    many sentences, where bold text and links go, the links' targets) and is seeded per page
+    only, so every language's version of a page has the same structure; `rng` draws the
+    words and is seeded per page and language.
+    """
+
+    def __init__(self, lang: str, rng: random.Random, shape: random.Random) -> None:
         self.letters = SCRIPTS.get(lang, LATIN + ACCENTS.get(lang, ""))
         self.rng = rng
+        self.shape = shape
 
     def word(self) -> str:
         return "".join(self.rng.choice(self.letters) for _ in range(self.rng.randint(2, 9)))
@@ -184,23 +193,32 @@ class TextMaker:
 
     def sentence(self) -> str:
         text = self.words(5, 14)
-        if self.rng.random() < 0.25:
+        if self.shape.random() < 0.25:
             text += f" **{self.words(1, 3)}**"
-        if self.rng.random() < 0.2:
-            text += f" [{self.words(1, 3)}](https://delta.chat/{self.word()})"
+        if self.shape.random() < 0.2:
+            target = "".join(self.shape.choice(LATIN) for _ in range(self.shape.randint(2, 9)))
+            text += f" [{self.words(1, 3)}](https://delta.chat/{target})"
         return text[0].upper() + text[1:] + "."
 
     def paragraph(self) -> str:
         # Real pages wrap their paragraphs, which Markdown has to join again.
-        return "\n".join(self.sentence() for _ in range(self.rng.randint(2, 5)))
+        return "\n".join(self.sentence() for _ in range(self.shape.randint(2, 5)))
 
 
 def page_markdown(lang: str, slug: str, relays: list[dict[str, object]], seed: int) -> tuple[dict, str]:
-    """Front matter and Markdown body of one page, shaped like a chatmail information page."""
+    """Front matter and Markdown body of one page, shaped like a chatmail information page.
+
+    Every language's version of a page follows the same structure, as a real translation
+    follows its original: the same headings with the same `{#id}`s, paragraphs, lists,
+    links and relay links in the same order; only the words differ. (The page checks compare
+    each translation with its original block by block, so a corpus whose translations were
+    shaped at random would report thousands of findings a real site does not have.)
+    """
     rng = random.Random(f"page:{seed}:{lang}:{slug}")
-    text = TextMaker(lang, rng)
+    shape = random.Random(f"shape:{seed}:{slug}")
+    text = TextMaker(lang, rng, shape)
     front_matter = {"title": text.words(3, 8).capitalize(), "lang": lang}
-    if rng.random() < 0.8:
+    if shape.random() < 0.8:
         front_matter["description"] = text.sentence()
 
     blocks = [f"## {text.words(2, 6).capitalize()} {{#intro}}"]
@@ -208,16 +226,18 @@ def page_markdown(lang: str, slug: str, relays: list[dict[str, object]], seed: i
     blocks.append(text.paragraph())
     if slug == HOME_SLUG:
         blocks.append(RELAY_LIST_DIRECTIVE)
-    featured = rng.sample(relays, k=min(len(relays), rng.randint(3, 6)))
+    # A page names a relay or two; more would be a relay list kept by hand, which the page
+    # checks report (the relay list itself comes from `{% relays %}` on the home page).
+    featured = shape.sample(relays, k=min(len(relays), shape.randint(1, 2)))
     blocks.append(
         "\n\n".join(
             f"- [{relay['domain']}](https://{relay['domain']}) {text.words(4, 10)}." for relay in featured
         )
     )
-    for section in range(rng.randint(3, 6)):
+    for section in range(shape.randint(3, 6)):
         blocks.append(f"## {text.words(2, 7).capitalize()}? {{#section-{section + 1}}}")
-        blocks.extend(text.paragraph() for _ in range(rng.randint(1, 3)))
-        if rng.random() < 0.5:
+        blocks.extend(text.paragraph() for _ in range(shape.randint(1, 3)))
+        if shape.random() < 0.5:
             blocks.append("\n".join(f"- **{text.words(1, 2)}:** {text.words(4, 12)}" for _ in range(4)))
     blocks.append(f"[{text.words(1, 2).capitalize()}](donate){{: .cta-button}}")
     return front_matter, "\n\n".join(blocks) + "\n"
