@@ -20,7 +20,7 @@ from chatmail_site.core.safety import check_source_tree
 from chatmail_site.deploy.relay import deploy_output
 from chatmail_site.load.site import Site, load_site
 from chatmail_site.load.theme import TemplateProblem
-from chatmail_site.model.cache import QA_KINDS, CacheEntry, DerivedCache
+from chatmail_site.model.cache import QA_CACHED_KINDS, CacheEntry, DerivedCache
 from chatmail_site.model.plan import RenderItem, SitePlan
 from chatmail_site.model.reuse import ReuseSource
 from chatmail_site.plan import qa
@@ -190,7 +190,7 @@ class PageChecks:
 
     def _in_worker(self) -> tuple[list[Diagnostic], list[CacheEntry]]:
         found = quality_findings(self.site, self.cache)
-        return found, self.cache.used_entries(QA_KINDS)
+        return found, self.cache.used_entries(QA_CACHED_KINDS)
 
     def _receive(self, result: tuple[list[Diagnostic], list[CacheEntry]]) -> None:
         found, entries = result

@@ -138,6 +138,10 @@ def _decode_bytes(text: str) -> bytes:
 # The kinds of derived results the findings are kept under: a page alone, its language, and
 # a translation with its original.
 QA_KINDS = ("qa-page", "qa-language", "qa-pair")
+# The language model's answer for one sample of text: kept apart from the page's findings,
+# so that a page edited below the sample is judged again without the model.
+LANGUAGE_GUESS_KIND = "qa-language-guess"
+QA_CACHED_KINDS = (*QA_KINDS, LANGUAGE_GUESS_KIND)
 
 
 @dataclass(frozen=True)
@@ -161,10 +165,19 @@ def decode_findings(value: list[Any]) -> PageFindings:
     )
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _language_code(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
 # Kind of result → how it is written to JSON and read back.
 _CODECS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "check": (_encode_check, _decode_check),
     "qr-png": (_encode_bytes, _decode_bytes),
     "language-name": (str, str),
     **{kind: (encode_findings, decode_findings) for kind in QA_KINDS},
+    LANGUAGE_GUESS_KIND: (_same, _language_code),
 }

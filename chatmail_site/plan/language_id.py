@@ -1,10 +1,11 @@
 """Which language a page's text is in, told by py3langid's naive Bayes model.
 
 The model is loaded on first use only (about half a second), and only when a page is long
-enough to judge, so builds whose pages are all judged already (kept in the build cache) never
-load it. It is narrowed to the site's own languages: the question is never "which of a hundred
-languages is this?" but "is this Dutch page really German, or the English original?", which a
-small model answers reliably on a few sentences.
+enough to judge, so builds whose pages are all judged already (kept in the build cache, by
+page and by the sample of text the model reads) never load it. It is narrowed to the site's
+own languages: the question is never "which of a hundred languages is this?" but "is this
+Dutch page really German, or the English original?", which a small model answers reliably on
+a few sentences.
 """
 
 from __future__ import annotations
@@ -59,9 +60,24 @@ def identify(text: str, page_lang: str, site_languages: Sequence[str]) -> str | 
     None also when the text is too short to judge, or the model does not know the page's
     language or fewer than two of the site's.
     """
-    text = " ".join(text[: MAX_CHARACTERS * 2].split())[:MAX_CHARACTERS]
-    if len(text) < MIN_CHARACTERS or text.count(" ") + 1 < MIN_WORDS:
+    sample = judged_sample(text)
+    return None if sample is None else identify_sample(sample, page_lang, site_languages)
+
+
+def judged_sample(text: str) -> str | None:
+    """The part of `text` the model reads, or None when the text is too short to judge.
+
+    The answer depends on nothing else of the text, so it can be kept by this sample: an
+    edit further down a long page is judged without loading the model.
+    """
+    sample = " ".join(text[: MAX_CHARACTERS * 2].split())[:MAX_CHARACTERS]
+    if len(sample) < MIN_CHARACTERS or sample.count(" ") + 1 < MIN_WORDS:
         return None
+    return sample
+
+
+def identify_sample(sample: str, page_lang: str, site_languages: Sequence[str]) -> str | None:
+    """`identify` for a sample `judged_sample` gave."""
     own = base_code(page_lang)
     candidates = _candidates(tuple(site_languages))
     if own not in candidates or len(candidates) < 2:
@@ -70,7 +86,7 @@ def identify(text: str, page_lang: str, site_languages: Sequence[str]) -> str | 
         model = _model()
         if set(model.nb_classes) != set(candidates):
             model.set_languages(candidates)
-        ranking = dict(model.rank(text))
+        ranking = dict(model.rank(sample))
     best = max(ranking, key=ranking.__getitem__)
     if best != own and ranking[best] >= CONFIDENT and ranking.get(own, 0.0) <= DOUBTFUL:
         return best

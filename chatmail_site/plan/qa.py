@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
@@ -30,7 +31,7 @@ from typing import Any
 from chatmail_site.core.errors import Diagnostic, Severity, did_you_mean
 from chatmail_site.load.content import ContentIndex, Page
 from chatmail_site.load.servers import Relay
-from chatmail_site.model.cache import PageFindings
+from chatmail_site.model.cache import LANGUAGE_GUESS_KIND, PageFindings
 from chatmail_site.plan import language_id
 from chatmail_site.plan.pageparts import Block, Link, named_host, page_blocks, plain_number, url_host
 
@@ -546,10 +547,24 @@ def page_prose(page: Page, blocks: Callable[[Page], list[Block]] = _blocks) -> s
 
 
 def check_language(
-    page: Page, site_languages: Sequence[str], marks: Marks, blocks: Callable[[Page], list[Block]] = _blocks
+    page: Page,
+    site_languages: Sequence[str],
+    marks: Marks,
+    blocks: Callable[[Page], list[Block]] = _blocks,
+    get: Getter | None = None,
 ) -> list[Diagnostic]:
-    """A warning when the page's text is confidently in another of the site's languages."""
-    guess = language_id.identify(page_prose(page, blocks), page.lang, site_languages)
+    """A warning when the page's text is confidently in another of the site's languages.
+
+    `get` may answer the model's guess from a cache, by the sample of text it reads."""
+    guess = None
+    sample = language_id.judged_sample(page_prose(page, blocks))
+    if sample is not None:
+        make = lambda: language_id.identify_sample(sample, page.lang, site_languages)  # noqa: E731
+        if get is None:
+            guess = make()
+        else:
+            sample_hash = hashlib.sha256(sample.encode("utf-8")).hexdigest()
+            guess = get(LANGUAGE_GUESS_KIND, (sample_hash, page.lang, " ".join(site_languages)), make)
     if guess is None or marks.covers("language", guess.lower()):
         return []
     line = page.key_lines.get("lang", 1)
@@ -609,9 +624,10 @@ def site_findings(
             page.key_lines.get("lang", 0),
             page.key_lines.get(QA_KEY, 0),
         )
+        judge = lambda p=page: _language_part(p, languages, blocks, get)  # noqa: E731
         parts = [
             get("qa-page", (*place, relay_key), lambda p=page: _page_part(p, directory, blocks)),
-            get("qa-language", (*place, languages_key), lambda p=page: _language_part(p, languages, blocks)),
+            get("qa-language", (*place, languages_key), judge),
         ]
         original = content.get(slug, content.default_language)
         if original is not None and original is not page:
@@ -651,9 +667,9 @@ def _page_part(page: Page, directory: RelayDirectory, blocks: Blocks) -> PageFin
     return PageFindings(tuple(problems + found), frozenset(marks.used))
 
 
-def _language_part(page: Page, languages: Sequence[str], blocks: Blocks) -> PageFindings:
+def _language_part(page: Page, languages: Sequence[str], blocks: Blocks, get: Getter) -> PageFindings:
     marks = read_marks(page, [])
-    found = check_language(page, languages, marks, blocks)
+    found = check_language(page, languages, marks, blocks, get)
     return PageFindings(tuple(found), frozenset(marks.used))
 
 

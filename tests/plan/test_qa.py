@@ -368,6 +368,26 @@ def test_findings_are_kept_by_content_hash_and_the_model_loads_only_when_needed(
     assert "the text is in German (de), not Dutch (nl) as `lang` says" in messages
 
 
+def test_a_page_edited_below_the_text_the_model_reads_is_judged_without_it(seeded_site: Path) -> None:
+    out = seeded_site / "out"
+    report = seeded_site / "report.json"
+    command = ["build", "--site", str(seeded_site), "--out", str(out), "--report", str(report)]
+    wrong_language = "the text is in German (de), not Dutch (nl) as `lang` says"
+    assert main(command) == 0
+    dutch = seeded_site / "content/nl/donate.md"
+    text = dutch.read_text(encoding="utf-8")
+    dutch.write_text(text + "\nNoch ein Satz am Ende der Seite.\n", encoding="utf-8")
+    language_id._model.cache_clear()
+    assert main(command) == 0
+    assert language_id._model.cache_info().currsize == 0  # the same sample: its answer was kept
+    assert wrong_language in {d["message"] for d in json.loads(report.read_text())["diagnostics"]}
+    body = text.index("\n---\n") + len("\n---\n")
+    dutch.write_text(text[:body] + "\nEin neuer erster Satz.\n" + text[body:], encoding="utf-8")
+    assert main(command) == 0
+    assert language_id._model.cache_info().currsize == 1  # a new sample: the model judged it
+    assert wrong_language in {d["message"] for d in json.loads(report.read_text())["diagnostics"]}
+
+
 def test_strict_build_fails_and_ci_annotates_each_finding_on_its_line(seeded_site: Path, capsys) -> None:
     report = seeded_site / "report.json"
     out = seeded_site / "out"
