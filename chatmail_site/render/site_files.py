@@ -57,9 +57,10 @@ def finish_outputs(
     outputs = Outputs(diagnostics)
     site_wide_files(site, plan, renderer, kept, outputs)
     # Pages are claimed last, so a clash with a site-wide file is reported at the page's file.
+    servers_source = display_path(site.config, site.config.servers_file)  # once, not per relay page
     for item in (*plan.pages, *plan.relay_pages):
         if item.output in pages:
-            outputs.add(item.output, pages[item.output], *_source_of(site, item))
+            outputs.add(item.output, pages[item.output], *_source_of(item, servers_source))
     claimed = outputs.files
     files = {name: claimed[name] for name in sorted(pages) if name in claimed}  # pages first, as listed
     files.update(claimed)
@@ -67,11 +68,11 @@ def finish_outputs(
     return files
 
 
-def _source_of(site: Site, item: RenderItem) -> tuple[str, int]:
+def _source_of(item: RenderItem, servers_source: str) -> tuple[str, int]:
     """The file and line a page or relay page comes from, for diagnostics about its output."""
     if isinstance(item, PagePlan):
         return item.page.display_path, 1
-    return display_path(site.config, site.config.servers_file), item.relay.line
+    return servers_source, item.relay.line
 
 
 def site_wide_files(
