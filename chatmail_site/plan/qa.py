@@ -498,9 +498,14 @@ class RelayDirectory:
         return frozenset(self.names)
 
     def key(self) -> str:
-        """Everything the findings take from the directory, as text for a cache key."""
+        """A digest of everything the findings take from the directory, for a cache key.
+
+        Every page's findings carry this key, and the build cache writes each key out: the
+        listing itself would put the whole relay list into the cache once per page.
+        """
         listed = set(self.listed)
-        return "\n".join(f"{host} {name} {host in listed}" for host, name in sorted(self.names.items()))
+        text = "\n".join(f"{host} {name} {host in listed}" for host, name in sorted(self.names.items()))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _relay_links(block: Block, relay_hosts: frozenset[str]) -> list[Link]:

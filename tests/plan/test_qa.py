@@ -17,6 +17,7 @@ from chatmail_site.commands.serve import Preview
 from chatmail_site.core.errors import Diagnostic
 from chatmail_site.incremental.buildcache import cache_dir_for
 from chatmail_site.plan import language_id
+from chatmail_site.plan.qa import RelayDirectory
 from tests.support import REPO_ROOT
 from tests.support.sites import page, seed
 
@@ -436,3 +437,13 @@ def test_the_preview_shows_the_findings_of_the_saved_page(bundled_site: Path) ->
     assert any(
         "merge-conflict" in d.message and d.path == "content/de/chatmail.md" for d in outcome.diagnostics
     )
+
+
+def test_the_relay_key_of_the_findings_is_a_digest_whatever_the_number_of_relays() -> None:
+    # Every page's cached findings carry this key, and the build cache writes each one out.
+    one = RelayDirectory({"a.example": "a.example"}, ("a.example",))
+    many = RelayDirectory({f"r{n}.example": f"r{n}.example" for n in range(200)}, ())
+    unlisted = RelayDirectory({"a.example": "a.example"}, ())
+    assert len(one.key()) == len(many.key()) == 64
+    assert "a.example" not in one.key()
+    assert one.key() != unlisted.key()  # whether a relay is listed still counts
