@@ -22,7 +22,7 @@ from chatmail_site.load.site import Site, load_site
 from chatmail_site.load.theme import TemplateProblem
 from chatmail_site.model.cache import QA_CACHED_KINDS, CacheEntry, DerivedCache
 from chatmail_site.model.plan import RenderItem, SitePlan
-from chatmail_site.model.reuse import ReuseSource
+from chatmail_site.model.reuse import OutputData, ReuseSource
 from chatmail_site.plan import qa
 from chatmail_site.plan.aliases import nginx_redirects
 from chatmail_site.plan.pages import plan_site
@@ -36,7 +36,8 @@ from chatmail_site.render.sitemap import NO_BASE_URL_NOTICE
 
 @dataclass
 class BuildResult:
-    files: dict[str, bytes]
+    # Each output file, with those kept from the previous build by where they lie.
+    files: dict[str, OutputData]
     diagnostics: Diagnostics
     pages_per_language: dict[str, int]
     timings: dict[str, float]
@@ -163,7 +164,7 @@ def render_site(
 
 
 def deploy_site(
-    site: Site, plan: SitePlan, files: Mapping[str, bytes], diagnostics: Diagnostics
+    site: Site, plan: SitePlan, files: Mapping[str, OutputData], diagnostics: Diagnostics
 ) -> dict[str, bytes]:
     """The server configuration for the folder beside the web root (none for most sites)."""
     # The aliases were checked, and their problems reported, with the site-wide files.

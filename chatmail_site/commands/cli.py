@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from chatmail_site import __version__
@@ -33,6 +33,7 @@ from chatmail_site.incremental.buildcache import (
 )
 from chatmail_site.load.config import base_url_problem, load_config
 from chatmail_site.load.i18n import source_date_problem
+from chatmail_site.model.reuse import OutputData
 from chatmail_site.render.pool import available_cores
 from chatmail_site.write.output import (
     OutputError,
@@ -153,7 +154,7 @@ def deploy_dir_for(out_dir: Path) -> Path:
     return out_dir.with_name(out_dir.name + DEPLOY_SUFFIX)
 
 
-def write_output(out_dir: Path, files: dict[str, bytes], deploy_files: dict[str, bytes]) -> None:
+def write_output(out_dir: Path, files: Mapping[str, OutputData], deploy_files: dict[str, bytes]) -> None:
     """Swap in the web root, then the deploy folder beside it (or remove a stale one).
 
     Each of the two is replaced atomically, the web root first. Both are checked before

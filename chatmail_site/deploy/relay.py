@@ -104,7 +104,7 @@ def deploy_files(
 
 
 def deploy_output(
-    site: Site, files: Mapping[str, bytes], diagnostics: Diagnostics, aliases: Mapping[str, str]
+    site: Site, files: Iterable[str], diagnostics: Diagnostics, aliases: Mapping[str, str]
 ) -> dict[str, bytes]:
     """The files for the folder beside the web root: nothing for a site that fronts no relay.
 

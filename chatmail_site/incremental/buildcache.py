@@ -44,9 +44,8 @@ from chatmail_site.incremental.dependencies import (
 from chatmail_site.load.config import CONFIG_FILE, bundled_dir
 from chatmail_site.load.i18n import build_date
 from chatmail_site.model.cache import DerivedCache, content_key
-from chatmail_site.model.reuse import KeptSiteFiles, Reuse
+from chatmail_site.model.reuse import KeptOutput, KeptSiteFiles, OutputData, Reuse
 from chatmail_site.render.recording import SERVERS_KEY, template_key
-from chatmail_site.write.output import Kept
 
 if TYPE_CHECKING:
     from chatmail_site.build import BuildResult
@@ -318,13 +317,15 @@ class PreviousBuild:
         changed = frozenset(key for key in keys if self.inputs.get(key) != inputs.keyed.get(key))
         answered = originals_answered_by_checks(self.checks, site, plan)
         affected = affected_outputs(self.dependencies, changed, answered)
-        pages: dict[str, bytes] = {}
+        pages: dict[str, OutputData] = {}
         dependencies: dict[str, frozenset[str]] = {}
         for item in (*plan.pages, *plan.relay_pages):
             output = item.output
-            if output in self.dependencies and output not in affected and self.untouched(output):
-                pages[output] = Kept.read(self.path_of(output))
-                dependencies[output] = frozenset(self.dependencies[output])
+            if output in self.dependencies and output not in affected:
+                kept = self.kept(output)
+                if kept is not None:
+                    pages[output] = kept
+                    dependencies[output] = frozenset(self.dependencies[output])
         diagnostics = [d for d in self.diagnostics if d.path not in changed]
         return Reuse(pages, dependencies, KeptSiteFiles(PreviousFiles(self), changed), diagnostics)
 
@@ -333,18 +334,25 @@ class PreviousBuild:
 
     def untouched(self, output: str) -> bool:
         """Whether the output file is still the one the last build wrote."""
+        return self.kept(output) is not None
+
+    def kept(self, output: str) -> KeptOutput | None:
+        """The output file as the last build wrote it, unread; None when it was changed since."""
         stamp = self.stamps.get(output)
         if stamp is None:
-            return False
+            return None
+        path = self.path_of(output)
         try:
-            info = os.stat(self.path_of(output))
+            info = os.stat(path)
         except OSError:
-            return False
-        return (info.st_size, info.st_mtime_ns, info.st_ino) == tuple(stamp)
+            return None
+        if (info.st_size, info.st_mtime_ns, info.st_ino) != tuple(stamp):
+            return None
+        return KeptOutput(path, info.st_size)
 
 
-class PreviousFiles(Mapping[str, bytes]):
-    """The previous output's files that are still as the last build wrote them, read on demand."""
+class PreviousFiles(Mapping[str, OutputData]):
+    """The previous output's files that are still as the last build wrote them, unread."""
 
     def __init__(self, previous: PreviousBuild) -> None:
         self._previous = previous
@@ -352,10 +360,11 @@ class PreviousFiles(Mapping[str, bytes]):
     def __contains__(self, output: object) -> bool:
         return isinstance(output, str) and self._previous.untouched(output)
 
-    def __getitem__(self, output: str) -> bytes:
-        if output not in self:
+    def __getitem__(self, output: str) -> OutputData:
+        kept = self._previous.kept(output)
+        if kept is None:
             raise KeyError(output)
-        return Kept.read(self._previous.path_of(output))
+        return kept
 
     def __iter__(self) -> Iterator[str]:
         return (output for output in self._previous.stamps if output in self)

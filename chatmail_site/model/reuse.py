@@ -19,6 +19,49 @@ if TYPE_CHECKING:
     from chatmail_site.model.plan import SitePlan
 
 
+class KeptOutput:
+    """An output file taken unchanged from the previous build, by where that build wrote it.
+
+    A rebuild keeps almost every file, so their bytes are not read back: the writer links
+    the file itself into the new output, and claiming an output name needs only the name.
+    What does need the bytes (a gzip copy, a comparison) reads them through `read`.
+    """
+
+    __slots__ = ("size", "source")
+
+    def __init__(self, source: str, size: int) -> None:
+        self.source = source  # the file in the previous output
+        self.size = size  # as the previous build wrote it
+
+    def read(self) -> bytes:
+        with open(self.source, "rb") as file:
+            return file.read()
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, KeptOutput):
+            return self.source == other.source or self.read() == other.read()
+        if isinstance(other, bytes):
+            return self.size == len(other) and self.read() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to bytes, so never a key
+
+    def __repr__(self) -> str:
+        return f"KeptOutput({self.source!r}, {self.size})"
+
+
+# An output file's content: its bytes, or a file kept from the previous build.
+OutputData = bytes | KeptOutput
+
+
+def output_bytes(data: OutputData) -> bytes:
+    """The bytes of an output file, read now for one kept from the previous build."""
+    return data.read() if isinstance(data, KeptOutput) else data
+
+
 @dataclass(frozen=True)
 class KeptSiteFiles:
     """The site-wide files of the last build, for a rebuild whose plan is unchanged.
@@ -30,10 +73,10 @@ class KeptSiteFiles:
     servers.json read servers.yaml. Those whose inputs did not change are taken from here.
     """
 
-    files: Mapping[str, bytes]
+    files: Mapping[str, OutputData]
     changed: frozenset[str]  # the input keys that changed
 
-    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, bytes] | None:
+    def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, OutputData] | None:
         """The kept files of one group, or None when the group must be made afresh."""
         names = list(names)
         if reads_changed_input or any(name not in self.files for name in names):
@@ -48,7 +91,7 @@ class KeptSiteFiles:
 class Reuse:
     """What a build takes over from an earlier one instead of rendering it again."""
 
-    pages: Mapping[str, bytes]  # page or relay page output → its earlier file
+    pages: Mapping[str, OutputData]  # page or relay page output → its earlier file
     dependencies: Mapping[str, frozenset[str]]  # each of those pages → the input keys it read
     site_files: KeptSiteFiles  # the earlier site-wide files, for those whose inputs are unchanged
     diagnostics: Sequence[Diagnostic]  # problems found rendering sources that did not change

@@ -45,6 +45,7 @@ from chatmail_site.load.i18n import Language, theme_languages
 from chatmail_site.load.relay_own import relay_values
 from chatmail_site.load.relayini import LARGE_MESSAGE_BYTES, RelayIni
 from chatmail_site.model.plan import FrontPagePlan
+from chatmail_site.model.reuse import OutputData, output_bytes
 from chatmail_site.render.markdown import MarkdownRenderer
 from chatmail_site.render.own_texts import render_own
 
@@ -245,7 +246,7 @@ def _own_text(renderer: PageRenderer, fronted: FrontedRelay, page: FrontPagePlan
 # ---- deploying -------------------------------------------------------------------------
 
 
-def serving_files(site: Site, files: Mapping[str, bytes]) -> dict[str, bytes]:
+def serving_files(site: Site, files: Mapping[str, OutputData]) -> dict[str, bytes]:
     """What serving the build on the relay adds to the web root: gzip copies.
 
     Nothing for a site that fronts no relay: hosts like GitHub Pages compress on their own.
@@ -253,10 +254,14 @@ def serving_files(site: Site, files: Mapping[str, bytes]) -> dict[str, bytes]:
     return gzip_copies(files) if site.fronted is not None else {}
 
 
-def gzip_copies(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """A deterministic `.gz` beside each text file of the web root, for nginx's gzip_static."""
+def gzip_copies(files: Mapping[str, OutputData]) -> dict[str, bytes]:
+    """A deterministic `.gz` beside each text file of the web root, for nginx's gzip_static.
+
+    Files kept from the previous build are read here: their copies need their bytes."""
     return {
-        f"{name}.gz": gzip_bytes(data) for name, data in files.items() if name.endswith(COMPRESSIBLE_SUFFIXES)
+        f"{name}.gz": gzip_bytes(output_bytes(data))
+        for name, data in files.items()
+        if name.endswith(COMPRESSIBLE_SUFFIXES)
     }
 
 

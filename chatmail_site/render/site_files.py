@@ -15,7 +15,7 @@ from chatmail_site.load.i18n import build_date
 from chatmail_site.load.servers import qr_png_output
 from chatmail_site.load.site import Site
 from chatmail_site.model.plan import PagePlan, RenderItem, SitePlan
-from chatmail_site.model.reuse import KeptSiteFiles
+from chatmail_site.model.reuse import KeptSiteFiles, OutputData
 from chatmail_site.plan.aliases import Alias, check_aliases, page_aliases, redirect_page
 from chatmail_site.render.pages import PageRenderer, relay_page_url
 from chatmail_site.render.recording import SERVERS_KEY
@@ -43,10 +43,10 @@ def finish_outputs(
     site: Site,
     plan: SitePlan,
     renderer: PageRenderer,
-    pages: Mapping[str, bytes],
+    pages: Mapping[str, OutputData],
     kept: KeptSiteFiles | None,
     diagnostics: Diagnostics,
-) -> dict[str, bytes]:
+) -> dict[str, OutputData]:
     """The rendered pages and relay pages plus every other output of the build; the
     problems found making them are reported in `diagnostics`.
 
@@ -81,7 +81,7 @@ def site_wide_files(
     renderer: PageRenderer,
     kept: KeptSiteFiles | None,
     outputs: Outputs,
-) -> dict[str, bytes]:
+) -> dict[str, OutputData]:
     """Every output that is not one page or relay page in one language, claimed in `outputs`
     (whose diagnostics receive the problems), whose files are returned.
 
@@ -237,12 +237,12 @@ class Outputs:
     """
 
     def __init__(self, diagnostics: Diagnostics) -> None:
-        self.files: dict[str, bytes] = {}
+        self.files: dict[str, OutputData] = {}
         self._sources: dict[str, str] = {}
         self._folders: dict[str, str] = {}  # every folder the files so far lie in → its first source
         self.diagnostics = diagnostics
 
-    def add(self, name: str, data: bytes, source: str, line: int = 0) -> None:
+    def add(self, name: str, data: OutputData, source: str, line: int = 0) -> None:
         """Claim `name` for `source` (a path as diagnostics show it, or a description)."""
         problem = output_name_problem(name)
         if problem is not None:
@@ -272,6 +272,6 @@ class Outputs:
             folder = folder.rpartition("/")[0]
         return None
 
-    def add_all(self, files: Mapping[str, bytes], source: str, line: int = 0) -> None:
+    def add_all(self, files: Mapping[str, OutputData], source: str, line: int = 0) -> None:
         for name in sorted(files):
             self.add(name, files[name], source, line)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from chatmail_site.core.urls import output_name_problem
+from chatmail_site.model.reuse import KeptOutput, OutputData, output_bytes
 
 MARKER = ".chatmail-site-output"
 MARKER_TEXT = b"This folder is written by chatmail-site; each build replaces it whole.\n"
@@ -28,23 +29,6 @@ SOURCE_FOLDERS = ("content", "themes", "locales")
 
 class OutputError(Exception):
     """The output folder cannot be written safely; the message says why."""
-
-
-class Kept(bytes):
-    """An output file taken unchanged from the previous build: its bytes, and where they are.
-
-    The writer links the previous file into the new output instead of writing it again, so
-    a file that did not change keeps its identity and time (and costs no write).
-    """
-
-    source: str
-
-    @classmethod
-    def read(cls, path: str) -> Kept:
-        with open(path, "rb") as file:
-            kept = cls(file.read())
-        kept.source = path
-        return kept
 
 
 def safe_relative_path(name: str) -> PurePosixPath:
@@ -104,7 +88,7 @@ def remove_output(out_dir: Path) -> None:
             shutil.rmtree(spare)
 
 
-def write_atomically(out_dir: Path, files: Mapping[str, bytes]) -> None:
+def write_atomically(out_dir: Path, files: Mapping[str, OutputData]) -> None:
     """Write every file into a sibling folder, then swap it in at once.
 
     A build that fails or is killed before the swap leaves the previous output untouched.
@@ -167,7 +151,7 @@ def _lock_spare(out_dir: Path) -> int | None:
     return None
 
 
-def _unchanged_files(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, int]:
+def _unchanged_files(out_dir: Path, files: Mapping[str, OutputData]) -> dict[str, int]:
     """The files whose copy in the finished output `out_dir` already holds these bytes, each
     with the inode of that copy."""
     if not (out_dir / MARKER).is_file():
@@ -181,7 +165,7 @@ def _unchanged_files(out_dir: Path, files: Mapping[str, bytes]) -> dict[str, int
     return unchanged
 
 
-def _holds_only(out_dir: Path, files: Mapping[str, bytes]) -> bool:
+def _holds_only(out_dir: Path, files: Mapping[str, OutputData]) -> bool:
     """Whether `out_dir` holds no file besides these (and its marker), and no linked folder.
 
     Every page is a folder of its own, so this walks thousands of folders on a rebuild with
@@ -205,7 +189,7 @@ def _holds_only(out_dir: Path, files: Mapping[str, bytes]) -> bool:
     return present == files.keys()
 
 
-def _same_file_inode(path: str, data: bytes) -> int | None:
+def _same_file_inode(path: str, data: OutputData) -> int | None:
     """The inode of `path` if it is a regular file holding `data` (a kept file: that very
     file), else None."""
     try:
@@ -214,7 +198,7 @@ def _same_file_inode(path: str, data: bytes) -> int | None:
         return None
     if not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
         return None  # only regular files count, never a link someone put there
-    if isinstance(data, Kept):
+    if isinstance(data, KeptOutput):
         return info.st_ino if data.source == path else None
     try:
         with open(path, "rb") as file:
@@ -223,7 +207,9 @@ def _same_file_inode(path: str, data: bytes) -> int | None:
         return None
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path, unchanged: Mapping[str, int]) -> None:
+def _write_tree(
+    root: Path, files: Mapping[str, OutputData], previous: Path, unchanged: Mapping[str, int]
+) -> None:
     """Write every file below `root`; the `unchanged` ones are linked from `previous`.
 
     Files are never changed in place, only replaced, so sharing one between the old and the
@@ -242,7 +228,7 @@ def _write_tree(root: Path, files: Mapping[str, bytes], previous: Path, unchange
             made.add(parent)
         if name not in unchanged or not _link(f"{previous_name}/{name}", target):
             with open(target, "wb") as file:
-                file.write(files[name])
+                file.write(output_bytes(files[name]))
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
@@ -257,7 +243,7 @@ def _link(old: str, target: str) -> bool:
 
 
 def _update_tree(
-    root: Path, files: Mapping[str, bytes], previous: Path, unchanged: Mapping[str, int]
+    root: Path, files: Mapping[str, OutputData], previous: Path, unchanged: Mapping[str, int]
 ) -> None:
     """Turn the spare folder `root`, an earlier output, into the output of these `files`.
 
@@ -290,7 +276,7 @@ def _update_tree(
                 made.add(parent)
             if name not in unchanged or not _link(f"{previous_name}/{name}", target):
                 with open(target, "xb") as file:
-                    file.write(files[name])
+                    file.write(output_bytes(files[name]))
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     marker = root / MARKER
@@ -306,7 +292,7 @@ class _Present:
         self.folders: set[str] = {""}
 
 
-def _prune_tree(root: str, files: Mapping[str, bytes], wanted_folders: set[str]) -> _Present:
+def _prune_tree(root: str, files: Mapping[str, OutputData], wanted_folders: set[str]) -> _Present:
     """Delete below `root` everything that is not one of `files` or a folder they lie in.
 
     Links are deleted, never followed; a folder not wanted is deleted whole. Plain strings

@@ -22,6 +22,7 @@ from chatmail_site.core.errors import Diagnostics
 from chatmail_site.incremental import buildcache
 from chatmail_site.incremental.buildcache import CachedBuild, cache_dir_for, load_previous
 from chatmail_site.load.content import Page
+from chatmail_site.model.reuse import KeptOutput
 from chatmail_site.plan.translations import source_hash
 from chatmail_site.render import site_files
 from tests.support import REPO_ROOT
@@ -252,6 +253,34 @@ def test_a_one_page_edit_renders_only_that_page_and_what_shows_it(site: Path, tm
     result = cached_rebuild_after(edit_german_body, site, tmp_path)
     assert result.rendered == 1
     assert result.reused == 179
+
+
+def test_a_rebuild_links_the_files_it_keeps_without_reading_them_back(
+    site: Path, tmp_path: Path, monkeypatch
+):
+    out = tmp_path / "out"
+    assert build_into(site, out) == 0
+    edit_german_body(site)
+
+    def not_read(kept: KeptOutput) -> bytes:
+        raise AssertionError(f"{kept.source} was read back although it is kept as it is")
+
+    monkeypatch.setattr(KeptOutput, "read", not_read)
+    assert build_into(site, out) == 0
+    monkeypatch.undo()
+    clean = tmp_path / "clean"
+    assert build_into(site, clean, "--no-cache") == 0
+    assert tree(out) == tree(clean)
+
+
+def test_a_kept_file_equals_its_bytes_and_reads_them_when_asked(tmp_path: Path):
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<p>kept</p>")
+    kept = KeptOutput(str(path), 11)
+    assert len(kept) == 11
+    assert kept.read() == b"<p>kept</p>"
+    assert kept == b"<p>kept</p>"
+    assert kept != b"<p>else</p>"
 
 
 def test_an_edited_original_renders_again_its_fallbacks_but_not_unaffected_translations(
