@@ -167,6 +167,8 @@ def deploy_site(
     site: Site, plan: SitePlan, files: Mapping[str, OutputData], diagnostics: Diagnostics
 ) -> dict[str, bytes]:
     """The server configuration for the folder beside the web root (none for most sites)."""
+    if site.fronted is None:
+        return {}  # no configuration, so no redirects to work out for it
     # The aliases were checked, and their problems reported, with the site-wide files.
     redirects = nginx_redirects(site_aliases(site, plan, Diagnostics()))
     return deploy_output(site, files, diagnostics, redirects)

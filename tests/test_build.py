@@ -8,6 +8,7 @@ from collections.abc import Collection
 
 import pytest
 
+from chatmail_site import build
 from chatmail_site.build import BuildResult
 from chatmail_site.core.urls import relative_href, root_prefix
 from chatmail_site.load.config import SiteConfig
@@ -129,3 +130,15 @@ def test_site_config_is_frozen(tmp_path):
     config = SiteConfig(tmp_path, "t", "en", ("en",))
     with pytest.raises(AttributeError):
         config.title = "other"  # type: ignore[misc]
+
+
+def test_a_site_fronting_no_relay_works_out_no_server_redirects(bundled_site, monkeypatch):
+    # The redirects are only for the nginx config of a fronted relay; the aliases' pages
+    # are made with the site-wide files all the same.
+    def not_needed(*args: object) -> list[object]:
+        raise AssertionError("the aliases were worked out again for a configuration never written")
+
+    monkeypatch.setattr(build, "site_aliases", not_needed)
+    result = build.build_site(bundled_site)
+    assert not result.diagnostics.failed(strict=False)
+    assert result.deploy_files == {}

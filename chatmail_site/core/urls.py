@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Collection
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 INDEX_SLUG = "index"
 
@@ -58,16 +58,20 @@ def not_found_output(lang: str) -> str:
 
 
 class LocatedPage:
-    """A page placed by its language and slug, from which its URL and output file follow."""
+    """A page placed by its language and slug, from which its URL and output file follow.
+
+    The pages are frozen (their language and slug never change), so the URL and output are
+    worked out once: every stage looks them up again for each of the site's pages.
+    """
 
     lang: str
     slug: str
 
-    @property
+    @cached_property
     def url(self) -> str:
         return page_url(self.lang, self.slug)
 
-    @property
+    @cached_property
     def output(self) -> str:
         return page_output(self.lang, self.slug)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chatmail_site.core import urls
 from chatmail_site.load.content import Page
 from chatmail_site.load.servers import Relay
 from chatmail_site.model.plan import FrontPagePlan, PagePlan, RelayPagePlan, State, TranslationCheck
@@ -25,6 +26,20 @@ def test_a_page_plan_is_written_as_the_folder_of_its_language_and_slug() -> None
     assert (planned.url, planned.output) == ("de/chatmail/", "de/chatmail/index.html")
     home = PagePlan("index", "de", PAGE, fallback=False)
     assert (home.url, home.output) == ("de/", "de/index.html")
+
+
+def test_a_plan_page_works_out_its_address_once(monkeypatch) -> None:
+    planned = PagePlan("chatmail", "de", PAGE, fallback=False)
+    calls: list[tuple[str, str]] = []
+    real = urls.page_output
+
+    def counted(lang: str, slug: str) -> str:
+        calls.append((lang, slug))
+        return real(lang, slug)
+
+    monkeypatch.setattr(urls, "page_output", counted)
+    assert [planned.output for _ in range(3)] == ["de/chatmail/index.html"] * 3
+    assert calls == [("de", "chatmail")]  # every stage asks again, for every page
 
 
 @pytest.mark.parametrize(
