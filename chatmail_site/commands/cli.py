@@ -10,10 +10,8 @@ from pathlib import Path
 
 from chatmail_site import __version__
 from chatmail_site.build import BuildResult, build_site
-from chatmail_site.commands.check import base_path_of, check_links, read_output
 from chatmail_site.commands.i18n import register_commands as register_translation_commands
 from chatmail_site.commands.progress import progress_bar
-from chatmail_site.commands.relay_import import import_www
 from chatmail_site.commands.report import (
     MalformedReport,
     build_report,
@@ -21,7 +19,6 @@ from chatmail_site.commands.report import (
     read_report,
     write_report,
 )
-from chatmail_site.commands.serve import serve
 from chatmail_site.core.errors import Diagnostics, ExitCode, escape_control, print_diagnostics
 from chatmail_site.deploy.nginx import DEPLOY_SUFFIX
 from chatmail_site.incremental.buildcache import (
@@ -128,6 +125,8 @@ def make_parser() -> argparse.ArgumentParser:
 def run_import_www(args: argparse.Namespace) -> int:
     diagnostics = Diagnostics()
     config = load_config(Path(args.site), diagnostics)
+    from chatmail_site.commands.relay_import import import_www  # as for run_serve
+
     written = import_www(config, Path(args.folder), diagnostics, force=args.force) if config else []
     print_diagnostics(diagnostics)
     for path in written:
@@ -136,6 +135,9 @@ def run_import_www(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    # Imported here: the preview's server and file watching would add to every build's start.
+    from chatmail_site.commands.serve import serve
+
     return serve(Path(args.site), args.host, args.port, open_browser=args.open)
 
 
@@ -251,6 +253,9 @@ def run_annotate(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """Report every broken link as `page: link: reason`; exit 1 if there is any."""
+    # Imported here, as for run_serve: the link checker's web client is for this command only.
+    from chatmail_site.commands.check import base_path_of, check_links, read_output
+
     site_dir = Path(args.site)
     # The base path of site.yaml tells which root-relative links stay inside the site.
     config = load_config(site_dir, Diagnostics()) if (site_dir / "site.yaml").is_file() else None

@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
-from tqdm import tqdm
-
 # Builds quicker than this never show a bar: it would only flicker.
 SHOW_AFTER_SECONDS = 1.0
 
@@ -33,6 +31,8 @@ def progress_bar(
     if not wants_progress(stream):
         yield lambda count: None
         return
+    from tqdm import tqdm  # only on a terminal: piped builds start quicker
+
     bar = tqdm(total=total, unit="page", file=stream, delay=delay, leave=False, dynamic_ncols=True)
     try:
         yield bar.update

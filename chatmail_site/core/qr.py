@@ -13,9 +13,6 @@ import struct
 import zlib
 from collections.abc import Iterator
 
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
-
 # The QR standard asks for a light margin of at least four modules around the code.
 QUIET_ZONE = 4
 
@@ -32,6 +29,10 @@ Matrix = tuple[tuple[bool, ...], ...]
 @functools.lru_cache(maxsize=1024)
 def qr_matrix(payload: str) -> Matrix:
     """The QR modules for `payload`, quiet zone included; True is a dark module."""
+    # Imported on first use: a rebuild that keeps its QR images draws none.
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE)
     code.add_data(payload)
     code.make(fit=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.sax.saxutils import quoteattr
 
 SITEMAP_FILE = "sitemap.xml"
 ROBOTS_FILE = "robots.txt"
@@ -33,7 +32,7 @@ def sitemap_xml(entries: Iterable[SitemapEntry]) -> bytes:
     """The sitemap document, entries in address order so the file is reproducible."""
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f"<urlset xmlns={quoteattr(SITEMAP_NAMESPACE)} xmlns:xhtml={quoteattr(XHTML_NAMESPACE)}>",
+        f"<urlset xmlns={_quoteattr(SITEMAP_NAMESPACE)} xmlns:xhtml={_quoteattr(XHTML_NAMESPACE)}>",
     ]
     # Every translation of a page carries the same alternates: each set is written out once.
     alternate_blocks: dict[tuple[tuple[str, str], ...], str] = {}
@@ -50,9 +49,17 @@ def sitemap_xml(entries: Iterable[SitemapEntry]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+def _quoteattr(value: str) -> str:
+    # xml.sax.saxutils imports urllib.request: loaded when a sitemap is written, not on
+    # every start (a rebuild usually keeps its sitemap).
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(value)
+
+
 def _alternates_block(alternates: tuple[tuple[str, str], ...]) -> str:
     return "\n".join(
-        f'    <xhtml:link rel="alternate" hreflang={quoteattr(hreflang)} href={quoteattr(href)}/>'
+        f'    <xhtml:link rel="alternate" hreflang={_quoteattr(hreflang)} href={_quoteattr(href)}/>'
         for hreflang, href in alternates
     )
 

@@ -115,3 +115,13 @@ def test_clean_never_deletes_a_folder_it_did_not_create(make_site, capsys):
     assert (foreign / "notes.txt").read_text() == "keep me"
     assert main(["build", "--site", str(site), "--out", str(site / "content"), "--clean"]) == 2
     assert (site / "content/en/index.md").is_file()
+
+
+def test_starting_a_build_loads_no_library_it_may_not_need():
+    # Each costs a build's start time: the preview server and its file watcher, the link
+    # checker's web client (which xml.sax.saxutils brings in too), the QR encoder when every
+    # image is kept, and the progress bar when no one watches a terminal.
+    unneeded = ("chatmail_site.commands.serve", "watchdog", "urllib.request", "qrcode", "tqdm")
+    code = f"import sys, chatmail_site.commands.cli; print([m for m in {unneeded!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
