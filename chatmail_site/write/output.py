@@ -10,7 +10,7 @@ import os
 import shutil
 import signal
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path, PurePosixPath
 
 from chatmail_site.core.urls import output_name_problem
@@ -221,17 +221,30 @@ def _write_tree(
     root_name, previous_name = str(root), str(previous)
     for count, name in enumerate(sorted(files), start=1):
         check_relative_name(name)
-        target = f"{root_name}/{name}"
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        if name not in unchanged or not _link(f"{previous_name}/{name}", target):
-            with open(target, "wb") as file:
-                file.write(output_bytes(files[name]))
+        _place(name, files[name], root_name, previous_name, unchanged, made)
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     (root / MARKER).write_bytes(MARKER_TEXT)
+
+
+def _place(
+    name: str,
+    data: OutputData,
+    root_name: str,
+    previous_name: str,
+    unchanged: Collection[str],
+    made: set[str],
+) -> None:
+    """Put one output file where no file is: linked from the previous output when it is
+    unchanged there, else written. `made` holds the folders known to exist already."""
+    target = f"{root_name}/{name}"
+    parent = os.path.dirname(target)
+    if parent not in made:
+        os.makedirs(parent, exist_ok=True)
+        made.add(parent)
+    if name not in unchanged or not _link(f"{previous_name}/{name}", target):
+        with open(target, "xb") as file:
+            file.write(output_bytes(data))
 
 
 def _link(old: str, target: str) -> bool:
@@ -270,13 +283,7 @@ def _update_tree(
         if inode is None or inode != unchanged.get(name):
             if inode is not None:
                 os.unlink(target)
-            parent = os.path.dirname(target)
-            if parent not in made:
-                os.makedirs(parent, exist_ok=True)
-                made.add(parent)
-            if name not in unchanged or not _link(f"{previous_name}/{name}", target):
-                with open(target, "xb") as file:
-                    file.write(output_bytes(files[name]))
+            _place(name, files[name], root_name, previous_name, unchanged, made)
         if count == pause_after:
             os.kill(os.getpid(), signal.SIGSTOP)
     marker = root / MARKER
