@@ -214,19 +214,20 @@ class Preview:
         changed = None if changed is None or self._after_failure else sorted(changed)
         with self._rebuild_lock:
             outcome = self._rebuild_safely(changed)
-            self._report(outcome, changed)
             current = None if self._after_failure else self.builder.current
             errors = format_diagnostics(d for d in outcome.diagnostics if d.severity is Severity.ERROR)
-            files = self.state.files
-            if current is not None:
-                files = MappingProxyType(dict(current.files))
+            # A build's files are never changed once it is made, so they are served as they are.
+            files = current.files if current is not None else self.state.files
             language = current.site.config.default_language if current else self.state.default_language
             self.state = PreviewState(files, language, "" if outcome.ok else errors, self.state.findings)
+            # The open tabs hear first; the terminal report and the findings follow.
             if outcome.ok:
                 self.hub.publish(Event("ok"), Event("reload"))
-                self._publish_findings(changed or ())
             else:
                 self.hub.publish(Event("error", format_diagnostics(outcome.diagnostics)))
+            self._report(outcome, changed)
+            if outcome.ok:
+                self._publish_findings(changed or ())
         return outcome
 
     def _publish_findings(self, changed: Iterable[str]) -> None:

@@ -74,7 +74,11 @@ def similarity(page: Page, original: Page, shingles: Callable[[Page], Shingles] 
     smaller = min(sum(mine.values()), sum(theirs.values()))
     if smaller == 0:
         return 1.0 if mine == theirs else 0.0
-    return sum((mine & theirs).values()) / smaller
+    # The words both share (a multiset intersection), counted from the side with fewer
+    # distinct 3-grams: the preview compares an edited original with every translation.
+    fewer, more = (mine, theirs) if len(mine) <= len(theirs) else (theirs, mine)
+    shared = sum(min(count, more[gram]) for gram, count in fewer.items() if gram in more)
+    return shared / smaller
 
 
 def check_translation(
