@@ -117,7 +117,15 @@ def render_site(
     diagnostics = Diagnostics()
     if reuse_source is not None:
         reuse_source.seed(cache)
-    plan = plan_site(site.config, site.content, site.relays, cached_checker(cache), languages=site.languages)
+    previous = reuse_source.previous_plan() if reuse_source is not None else None
+    plan = plan_site(
+        site.config,
+        site.content,
+        site.relays,
+        cached_checker(cache),
+        languages=site.languages,
+        previous=previous,
+    )
     reuse = reuse_source.reuse(site, plan) if reuse_source is not None else None
     reused = reuse.pages if reuse is not None else {}
     page_problems = Diagnostics(list(reuse.diagnostics) if reuse is not None else [])

@@ -398,6 +398,11 @@ class CachedBuild:
         if self.previous is not None:
             self.previous.seed(cache, self._environment)
 
+    def previous_plan(self) -> None:
+        """None: the plan of the build before is not kept on disk, and planning is cheap
+        next to reading the sources."""
+        return None
+
     def reuse(self, site: Site, plan: SitePlan) -> Reuse | None:
         self._inputs = build_inputs(site, plan, self._snapshot, self._today, self._environment)
         return self.previous.reuse(site, plan, self._inputs) if self.previous is not None else None

@@ -113,6 +113,10 @@ class PreviewReuse:
     def seed(self, cache: DerivedCache) -> None:
         """Nothing to hand over: the preview keeps one cache for all its builds."""
 
+    def previous_plan(self) -> SitePlan:
+        """The last good build's plan: a saved page changes only its own slug's plans."""
+        return self.previous.plan
+
     def reuse(self, site: Site, plan: SitePlan) -> Reuse:
         """Raises NeedsFullBuild when the change altered the set of pages or translations."""
         previous = self.previous

@@ -102,8 +102,8 @@ class ReuseSource(Protocol):
 
     Two kinds exist: the build cache next to an output folder (incremental/buildcache.py)
     and the live preview's last build in memory (incremental/preview.py). The build asks
-    them in this order: `sources_checked` (only when it loads the whole site), `seed`, then
-    `reuse` once the plan is made.
+    them in this order: `sources_checked` (only when it loads the whole site), `seed`,
+    `previous_plan`, then `reuse` once the plan is made.
     """
 
     def sources_checked(self, site_dir: Path, files: Sequence[Path]) -> None:
@@ -113,6 +113,11 @@ class ReuseSource(Protocol):
 
     def seed(self, cache: DerivedCache) -> None:
         """Hand derived results that are still valid to this build's cache, before planning."""
+        ...
+
+    def previous_plan(self) -> SitePlan | None:
+        """The earlier build's plan, when it is at hand in memory, for planning to take over
+        the plans of unchanged pages; None makes the build plan every page."""
         ...
 
     def reuse(self, site: Site, plan: SitePlan) -> Reuse | None:

@@ -3,6 +3,7 @@ relay's page in each language."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -85,3 +86,50 @@ def test_relay_pages_are_fallbacks_where_the_theme_has_no_catalog(site: Site) ->
     ]
     assert plan.translated["servers/a.example"] == plan.translated["servers/b.example"] == ("en", "de")
     assert plan_site(site.config, site.content, languages=site.languages).relay_pages == ()
+
+
+def with_page(site: Site, changed: Page) -> Site:
+    """The site with one page replaced by a new page object, as the preview reloads a save."""
+    pages = {
+        key: changed if key == (changed.slug, changed.lang) else value
+        for key, value in site.content.pages.items()
+    }
+    return dataclasses.replace(site, content=dataclasses.replace(site.content, pages=pages))
+
+
+def test_a_previous_plan_is_taken_over_for_the_very_same_pages(site: Site) -> None:
+    before = plan_site(site.config, site.content, languages=site.languages)
+    checked: list[str] = []
+
+    def check(translation: Page, original: Page) -> TranslationCheck:
+        checked.append(translation.display_path)
+        return TranslationCheck(State.TRANSLATED, True, 0.0)
+
+    after = plan_site(site.config, site.content, check=check, languages=site.languages, previous=before)
+    assert after.pages == before.pages and all(a is b for a, b in zip(after.pages, before.pages, strict=True))
+    assert checked == []
+
+
+def test_an_edited_original_plans_its_slug_again_and_its_translations_are_compared_anew(site: Site) -> None:
+    before = plan_site(site.config, site.content, languages=site.languages)
+    original = site.content.get("about", "en")
+    assert original is not None
+    edited = with_page(
+        site, dataclasses.replace(original, body="A different text altogether, in new words.\n")
+    )
+    after = plan_site(edited.config, edited.content, languages=edited.languages, previous=before)
+    assert planned(after)[("about", "de")] == ("de", False, State.OUTDATED)  # no longer a copy
+    assert planned(after)[("about", "sk")] == ("en", True, None)
+    assert after.pages[-1] is before.pages[-1]  # index/sk: another slug, taken over
+
+
+def test_an_edited_translation_plans_its_slug_again(site: Site) -> None:
+    before = plan_site(site.config, site.content, languages=site.languages)
+    german = site.content.get("about", "de")
+    assert german is not None
+    edited = with_page(
+        site, dataclasses.replace(german, body="Chatmail-Relays bewahren Mails höchstens zwanzig Tage auf.\n")
+    )
+    after = plan_site(edited.config, edited.content, languages=edited.languages, previous=before)
+    assert planned(after)[("about", "de")] == ("de", False, State.OUTDATED)
+    assert planned(before)[("about", "de")] == ("de", False, State.COPY)
