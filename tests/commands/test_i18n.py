@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import main
@@ -13,23 +13,11 @@ from chatmail_site.commands.i18n import init_command, update_command, write_stam
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.load.config import load_config
 from tests.support import REPO_ROOT
+from tests.support.catalogs import po_path, set_translation
 from tests.support.sites import page, parse_html, write_site
 
 NEW_STRING = "Relays for everyone"
 GERMAN = "Relays für alle"
-
-
-def po_path(site: Path, lang: str) -> Path:
-    return site / "locales" / lang / "LC_MESSAGES" / "messages.po"
-
-
-def set_translation(path: Path, msgid: str, translation: str) -> None:
-    """Translate one entry as a translator's editor would, through Babel."""
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    catalog[msgid].string = translation
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=76)
 
 
 def add_footer_string(site: Path) -> None:

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from chatmail_site.build import build_site
-from chatmail_site.core.errors import Diagnostic
+from tests.support.diagnostics import diagnostics_of, only
 from tests.support.sites import page, seed
-
-
-def only(diagnostics: list[Diagnostic], path_end: str) -> Diagnostic:
-    found = [d for d in diagnostics if d.path.endswith(path_end)]
-    assert len(found) == 1, [d.format() for d in diagnostics]
-    return found[0]
-
-
-def diagnostics_of(site: Path) -> list[Diagnostic]:
-    return build_site(site).diagnostics.sorted()
 
 
 def test_byte_order_mark_and_crlf_are_accepted(make_site):

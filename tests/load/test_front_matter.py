@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatmail_site.build import build_site
-from chatmail_site.core.errors import Diagnostic, Diagnostics
+from chatmail_site.core.errors import Diagnostics
 from chatmail_site.load.front_matter import read_page_text, split_front_matter
-
-
-def only(diagnostics: list[Diagnostic], path_end: str) -> Diagnostic:
-    found = [d for d in diagnostics if d.path.endswith(path_end)]
-    assert len(found) == 1, [d.format() for d in diagnostics]
-    return found[0]
-
-
-def diagnostics_of(site: Path) -> list[Diagnostic]:
-    return build_site(site).diagnostics.sorted()
+from tests.support.diagnostics import diagnostics_of, only
 
 
 def test_front_matter_that_is_not_a_mapping(make_site):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from babel.dates import format_date
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 from chatmail_site.build import build_site
 from chatmail_site.commands.cli import main
@@ -18,20 +18,8 @@ from chatmail_site.core.errors import Diagnostics
 from chatmail_site.load.i18n import make_language
 from chatmail_site.load.plural_forms import accepted_plural_forms
 from tests.support import REPO_ROOT
+from tests.support.catalogs import po_path, set_translation
 from tests.support.sites import parse_html, write_site
-
-
-def po_path(site: Path, lang: str) -> Path:
-    return site / "locales" / lang / "LC_MESSAGES" / "messages.po"
-
-
-def set_translation(path: Path, msgid: str, translation: str) -> None:
-    """Translate one entry as a translator's editor would, through Babel."""
-    with path.open("rb") as handle:
-        catalog = read_po(handle)
-    catalog[msgid].string = translation
-    with path.open("wb") as handle:
-        write_po(handle, catalog, width=76)
 
 
 @pytest.mark.parametrize("lang", ["de", "fr", "nl"])

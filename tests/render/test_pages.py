@@ -6,38 +6,10 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 from chatmail_site.build import BuildResult, build_site
 from tests.support import REPO_ROOT
+from tests.support.published import BASE, alternates, file_of, html_pages
 from tests.support.sites import parse_html
-
-BASE = "https://chat.example.org/info/"
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    from tests.support.sites import copy_bundled_site
-
-    site = copy_bundled_site(tmp_path_factory.mktemp("published"))
-    result = build_site(site, base_url=BASE)
-    assert not result.diagnostics.errors
-    return result
-
-
-def html_pages(result: BuildResult) -> dict[str, object]:
-    return {name: parse_html(data) for name, data in result.files.items() if name.endswith(".html")}
-
-
-def file_of(url: str) -> str:
-    """The output file behind an absolute folder address of the site."""
-    path = url.removeprefix(BASE)
-    assert path.endswith("/"), url
-    return path + "index.html"
-
-
-def alternates(page) -> dict[str, str]:
-    return {link.attrs["hreflang"]: link.attrs["href"] for link in page.find_all("link", rel="alternate")}
 
 
 def is_noindex(page) -> bool:

@@ -5,38 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
-import pytest
-
 from chatmail_site.build import BuildResult, build_site
 from chatmail_site.commands.cli import main
 from chatmail_site.render.sitemap import SitemapEntry, robots_txt, sitemap_xml
-from tests.support.sites import ParsedPage, copy_bundled_site, parse_html
+from tests.support.published import BASE, alternates, file_of, html_pages
+from tests.support.sites import ParsedPage
 
-BASE = "https://chat.example.org/info/"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
-
-
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    site = copy_bundled_site(tmp_path_factory.mktemp("published"))
-    result = build_site(site, base_url=BASE)
-    assert not result.diagnostics.errors
-    return result
-
-
-def html_pages(result: BuildResult) -> dict[str, ParsedPage]:
-    return {name: parse_html(data) for name, data in result.files.items() if name.endswith(".html")}
-
-
-def file_of(url: str) -> str:
-    """The output file behind an absolute folder address of the site."""
-    path = url.removeprefix(BASE)
-    assert path.endswith("/"), url
-    return path + "index.html"
-
-
-def alternates(page: ParsedPage) -> dict[str, str]:
-    return {link.attrs["hreflang"]: link.attrs["href"] for link in page.find_all("link", rel="alternate")}
 
 
 def is_noindex(page: ParsedPage) -> bool:
