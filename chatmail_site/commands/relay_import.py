@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chatmail_site.core.errors import Diagnostics
+from chatmail_site.load.assets import ASSETS_FOLDER
 from chatmail_site.load.config import SiteConfig
-from chatmail_site.load.content import ASSETS_FOLDER
 from chatmail_site.load.front_matter import read_page_text
 from chatmail_site.load.relay_own import VALUE_NAMES, own_text_path, relay_values
 from chatmail_site.load.relayini import load_relay_ini

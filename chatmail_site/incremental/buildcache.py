@@ -44,8 +44,7 @@ from chatmail_site.incremental.dependencies import (
 from chatmail_site.load.config import CONFIG_FILE, bundled_dir
 from chatmail_site.load.i18n import build_date
 from chatmail_site.model.cache import DerivedCache, content_key
-from chatmail_site.model.reuse import KeptOutput, KeptSiteFiles, OutputData, Reuse
-from chatmail_site.render.recording import SERVERS_KEY, template_key
+from chatmail_site.model.reuse import SERVERS_KEY, KeptOutput, KeptSiteFiles, OutputData, Reuse, template_key
 
 if TYPE_CHECKING:
     from chatmail_site.build import BuildResult
@@ -332,10 +331,6 @@ class PreviousBuild:
     def path_of(self, output: str) -> str:
         return f"{self.out_dir}/{output}"
 
-    def untouched(self, output: str) -> bool:
-        """Whether the output file is still the one the last build wrote."""
-        return self.kept(output) is not None
-
     def kept(self, output: str) -> KeptOutput | None:
         """The output file as the last build wrote it, unread; None when it was changed since."""
         stamp = self.stamps.get(output)
@@ -358,7 +353,7 @@ class PreviousFiles(Mapping[str, OutputData]):
         self._previous = previous
 
     def __contains__(self, output: object) -> bool:
-        return isinstance(output, str) and self._previous.untouched(output)
+        return isinstance(output, str) and self._previous.kept(output) is not None
 
     def __getitem__(self, output: str) -> OutputData:
         kept = self._previous.kept(output)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from chatmail_site.plan.translations import TranslationCheck
-from chatmail_site.render.recording import ANY_INPUT
+from chatmail_site.model.plan import TranslationCheck
+from chatmail_site.model.reuse import ANY_INPUT
 
 if TYPE_CHECKING:
     from chatmail_site.load.site import Site

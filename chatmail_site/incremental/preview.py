@@ -37,8 +37,7 @@ from chatmail_site.load.site import Site, load_site
 from chatmail_site.load.theme import Theme
 from chatmail_site.model.cache import DerivedCache
 from chatmail_site.model.plan import SitePlan
-from chatmail_site.model.reuse import KeptSiteFiles, Reuse
-from chatmail_site.render.recording import SERVERS_KEY, template_key
+from chatmail_site.model.reuse import SERVERS_KEY, KeptSiteFiles, Reuse, template_key
 
 
 @dataclass(frozen=True)

@@ -78,10 +78,16 @@ class KeptSiteFiles:
 
     def group(self, names: Iterable[str], reads_changed_input: bool) -> dict[str, OutputData] | None:
         """The kept files of one group, or None when the group must be made afresh."""
-        names = list(names)
-        if reads_changed_input or any(name not in self.files for name in names):
+        if reads_changed_input:
             return None
-        return {name: self.files[name] for name in names}
+        # One lookup a name: for the build cache each one checks the previous file on disk.
+        kept: dict[str, OutputData] = {}
+        for name in names:
+            data = self.files.get(name)
+            if data is None:
+                return None
+            kept[name] = data
+        return kept
 
     def template_changed(self) -> bool:
         return any(key.startswith(TEMPLATE_PREFIX) for key in self.changed)

@@ -325,3 +325,29 @@ def render_relay_list(context: RenderContext, directive: Directive) -> str:
 def page_directives() -> dict[str, DirectiveRenderer]:
     """The directives pages may use, by the name they are written with: `{% relays %}`."""
     return {RELAY_LIST_DIRECTIVE: render_relay_list}
+
+
+def language_chooser(site: Site, renderer: PageRenderer, slug: str, *, noindex: bool = False) -> bytes:
+    """A page at the site root that lists page `slug` in every language.
+
+    The theme's script sends the browser on to its reader's language, so the choice works
+    on servers that cannot negotiate; without script the reader picks from the list.
+    """
+    config = site.config
+    default = site.languages[config.default_language]
+    context = {
+        **renderer.common_context("", default),
+        "choices": [
+            {
+                "code": code,
+                "name": renderer.native_name(code),
+                "href": page_url(code, slug),
+                "dir": site.languages[code].direction,
+                "fallback": code not in renderer.plan.translated.get(slug, ()),
+            }
+            for code in config.languages
+        ],
+        "canonical": renderer.absolute_address(page_url(config.default_language, slug)),
+        "noindex": noindex,
+    }
+    return site.theme.render("root.html", context).encode("utf-8")

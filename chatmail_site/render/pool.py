@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from chatmail_site.core.errors import Diagnostic
+from chatmail_site.model.plan import PagePlan, RenderItem
 from chatmail_site.render.markdown import RenderedMarkdown
 
 if TYPE_CHECKING:
     from chatmail_site.load.content import Page
-    from chatmail_site.model.plan import RenderItem
     from chatmail_site.render.pages import PageRenderer
 
 # Below this many outputs a pool costs more than it saves.
@@ -98,8 +98,6 @@ def render_in_pool(
 
     `side_task` runs in one of the workers, first, while the others render: work that needs
     no rendered page. Its result is handed to `side_task.receive` here."""
-    from chatmail_site.model.plan import PagePlan
-
     pages = list({(p.page.slug, p.page.lang): p.page for p in items if isinstance(p, PagePlan)}.values())
     work = PoolWork(renderer, pages, items, render, side_task)
     context = multiprocessing.get_context("fork")

@@ -44,15 +44,14 @@ from chatmail_site.load.fronted import (
 from chatmail_site.load.i18n import Language, theme_languages
 from chatmail_site.load.relay_own import relay_values
 from chatmail_site.load.relayini import LARGE_MESSAGE_BYTES, RelayIni
-from chatmail_site.model.plan import FrontPagePlan
+from chatmail_site.model.plan import FrontPagePlan, SitePlan
 from chatmail_site.model.reuse import OutputData, output_bytes
 from chatmail_site.render.markdown import MarkdownRenderer
 from chatmail_site.render.own_texts import render_own
+from chatmail_site.render.pages import DirectiveRenderer, PageRenderer, language_chooser
 
 if TYPE_CHECKING:
     from chatmail_site.load.site import Site
-    from chatmail_site.model.plan import SitePlan
-    from chatmail_site.render.pages import DirectiveRenderer, PageRenderer
 
 # Outputs that nginx may send precompressed; images like PNG are compressed already.
 COMPRESSIBLE_SUFFIXES = (".html", ".css", ".js", ".svg", ".json", ".xml", ".txt")
@@ -145,10 +144,6 @@ def front_files(
 ) -> dict[str, bytes]:
     """The fronted relay's pages in every language, and what keeps its old addresses working
     (nothing when the site fronts no relay). `directives` are those of the site's pages."""
-    from chatmail_site.model.plan import SitePlan
-    from chatmail_site.render.pages import PageRenderer
-    from chatmail_site.render.site_files import language_chooser
-
     fronted = site.fronted
     if fronted is None:
         return {}

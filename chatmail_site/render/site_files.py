@@ -8,17 +8,16 @@ from collections.abc import Mapping
 
 from chatmail_site.core.errors import Diagnostics
 from chatmail_site.core.safety import read_source
-from chatmail_site.core.urls import INDEX_SLUG, not_found_output, output_name_problem, page_url
+from chatmail_site.core.urls import INDEX_SLUG, not_found_output, output_name_problem
 from chatmail_site.load.content import display_path
 from chatmail_site.load.fronted import relay_path_of
 from chatmail_site.load.i18n import build_date
 from chatmail_site.load.servers import qr_png_output
 from chatmail_site.load.site import Site
 from chatmail_site.model.plan import PagePlan, RenderItem, SitePlan
-from chatmail_site.model.reuse import KeptSiteFiles, OutputData
+from chatmail_site.model.reuse import SERVERS_KEY, KeptSiteFiles, OutputData
 from chatmail_site.plan.aliases import Alias, check_aliases, page_aliases, redirect_page
-from chatmail_site.render.pages import PageRenderer, relay_page_url
-from chatmail_site.render.recording import SERVERS_KEY
+from chatmail_site.render.pages import PageRenderer, language_chooser, relay_page_url
 from chatmail_site.render.relay_front import front_files, front_outputs, serving_files
 from chatmail_site.render.relays import SERVERS_JSON, servers_json_file
 from chatmail_site.render.sitemap import ROBOTS_FILE, SITEMAP_FILE, SitemapEntry, robots_txt, sitemap_xml
@@ -182,32 +181,6 @@ def special_pages(site: Site, renderer: PageRenderer) -> dict[str, bytes]:
         files[not_found_output(code)] = html.encode("utf-8")
     files["404.html"] = files[not_found_output(config.default_language)]
     return files
-
-
-def language_chooser(site: Site, renderer: PageRenderer, slug: str, *, noindex: bool = False) -> bytes:
-    """A page at the site root that lists page `slug` in every language.
-
-    The theme's script sends the browser on to its reader's language, so the choice works
-    on servers that cannot negotiate; without script the reader picks from the list.
-    """
-    config = site.config
-    default = site.languages[config.default_language]
-    context = {
-        **renderer.common_context("", default),
-        "choices": [
-            {
-                "code": code,
-                "name": renderer.native_name(code),
-                "href": page_url(code, slug),
-                "dir": site.languages[code].direction,
-                "fallback": code not in renderer.plan.translated.get(slug, ()),
-            }
-            for code in config.languages
-        ],
-        "canonical": renderer.absolute_address(page_url(config.default_language, slug)),
-        "noindex": noindex,
-    }
-    return site.theme.render("root.html", context).encode("utf-8")
 
 
 def _base_path(base_url: str | None) -> str:

@@ -15,8 +15,7 @@ from PIL import Image
 
 from chatmail_site.build import BuildResult
 from chatmail_site.core.urls import page_output
-from chatmail_site.load.servers import Relay, relay_slug
-from chatmail_site.render.relays import qr_png_output
+from chatmail_site.load.servers import Relay, qr_png_output, relay_slug
 from tests.support.deltachat import QrCheck, delta_chat_core
 from tests.support.qr import decode_png, decode_svg, quiet_zone_in_modules, rasterise_svg
 from tests.support.relays import bundled_languages, bundled_relays

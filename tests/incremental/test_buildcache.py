@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from chatmail_site.build import BuildResult, build_site, load_site
+from chatmail_site.build import BuildResult, build_site
 from chatmail_site.commands import cli
 from chatmail_site.commands.cli import main
 from chatmail_site.core import qr
@@ -22,6 +22,7 @@ from chatmail_site.core.errors import Diagnostics
 from chatmail_site.incremental import buildcache
 from chatmail_site.incremental.buildcache import CachedBuild, cache_dir_for, load_previous
 from chatmail_site.load.content import Page
+from chatmail_site.load.site import load_site
 from chatmail_site.model.reuse import KeptOutput
 from chatmail_site.plan.translations import source_hash
 from chatmail_site.render import site_files

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from chatmail_site.build import build_site
-from chatmail_site.incremental.preview import IncrementalBuilder, Outcome, template_key
+from chatmail_site.incremental.preview import IncrementalBuilder, Outcome
+from chatmail_site.model.reuse import template_key
 from chatmail_site.render import site_files
 from tests.support.sites import page
 
